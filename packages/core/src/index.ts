@@ -1,0 +1,15 @@
+export * from './result.js';
+export * from './schemas/common.js';
+export * from './schemas/principal.js';
+export * from './schemas/project.js';
+export * from './schemas/item.js';
+export * from './schemas/infrastructure.js';
+export * from './workflow/schema.js';
+export * from './signoff/schema.js';
+export * from './signoff/actions.js';
+export * from './decision/schema.js';
+export * from './decision/decide.js';
+export * from './audit/schema.js';
+export * from './store/collections.js';
+export type * from './store/types.js';
+export type * from './service/types.js';

@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+import { ApiKey, Group, User } from '../schemas/principal.js';
+import { Project } from '../schemas/project.js';
+import { Item, Model } from '../schemas/item.js';
+import { Infrastructure } from '../schemas/infrastructure.js';
+import { DeploymentRecord } from '../decision/schema.js';
+import { WorkflowTemplate } from '../workflow/schema.js';
+
+/**
+ * Every collection the store holds, with the schema each record is validated against
+ * on write and on read. Add a collection here and every adapter stores it.
+ */
+export const collections = {
+  users: User,
+  groups: Group,
+  apiKeys: ApiKey,
+  templates: WorkflowTemplate,
+  projects: Project,
+  models: Model,
+  items: Item,
+  infrastructures: Infrastructure,
+  deployments: DeploymentRecord,
+} as const;
+
+export type Collections = typeof collections;
+export type CollectionName = keyof Collections;
+export type Entity<C extends CollectionName> = z.infer<Collections[C]>;
+export const collectionNames = Object.keys(collections) as CollectionName[];

@@ -1,0 +1,6 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  resolve: { conditions: ['source'] },
+  test: { name: 'ui-lite', include: ['src/**/*.test.ts'], testTimeout: 30_000 },
+});

@@ -1,0 +1,1 @@
+console.log('signoff: the server is not built yet');
