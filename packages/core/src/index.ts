@@ -13,3 +13,5 @@ export * from './audit/schema.js';
 export * from './store/collections.js';
 export type * from './store/types.js';
 export type * from './service/types.js';
+export * from './api/index.js';
+export { randomId, type IdGenerator } from './service/ids.js';
