@@ -15,3 +15,4 @@ export type * from './store/types.js';
 export type * from './service/types.js';
 export * from './api/index.js';
 export { randomId, type IdGenerator } from './service/ids.js';
+export * from './auth/index.js';

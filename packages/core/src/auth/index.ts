@@ -1,0 +1,3 @@
+export * from './password.js';
+export * from './api-key.js';
+export * from './principal.js';
