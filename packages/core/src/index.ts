@@ -16,3 +16,4 @@ export type * from './service/types.js';
 export * from './api/index.js';
 export { randomId, type IdGenerator } from './service/ids.js';
 export * from './auth/index.js';
+export * from './client/index.js';
