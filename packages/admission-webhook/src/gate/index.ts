@@ -1,0 +1,1 @@
+export { createGate, decisionInputFor, type GateOptions, type GateResult } from './gate.js';

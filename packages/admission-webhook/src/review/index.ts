@@ -1,0 +1,3 @@
+export * from './envelope.js';
+export * from './extract.js';
+export * from './response.js';
