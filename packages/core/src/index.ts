@@ -17,3 +17,4 @@ export * from './api/index.js';
 export { randomId, type IdGenerator } from './service/ids.js';
 export * from './auth/index.js';
 export * from './client/index.js';
+export * from './audit/chain.js';

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import type { AuditEvent, AuditEventInput, AuditVerification } from './schema.js';
+
+/** `prevHash` of the first event of a log. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+function canonicalValue(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    case 'bigint':
+      throw new TypeError('canonicalJson: BigInt is not JSON');
+    case 'object': {
+      const withToJson = value as { toJSON?: () => unknown };
+      if (typeof withToJson.toJSON === 'function') return canonicalValue(withToJson.toJSON());
+      if (Array.isArray(value)) {
+        return `[${value.map((v) => (v === undefined || typeof v === 'function' || typeof v === 'symbol' ? 'null' : canonicalValue(v))).join(',')}]`;
+      }
+      const obj = value as Record<string, unknown>;
+      const parts: string[] = [];
+      for (const key of Object.keys(obj).sort()) {
+        const v = obj[key];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        parts.push(`${JSON.stringify(key)}:${canonicalValue(v)}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return 'null';
+  }
+  return 'null';
+}
+
+/**
+ * Canonical JSON: the same value always gives the same text, whatever the key order.
+ * Object keys are sorted (by UTF-16 code units), no whitespace, and values follow
+ * `JSON.stringify` semantics (undefined members dropped, `toJSON` honoured), so a value
+ * and its JSON round trip have the same canonical form.
+ */
+export function canonicalJson(value: unknown): string {
+  return canonicalValue(value);
+}
+
+/** Canonical JSON of an event without its `hash` field (which is what the hash covers). */
+export function canonicalEvent(event: Omit<AuditEvent, 'hash'> | AuditEvent): string {
+  const { hash: _hash, ...rest } = event as AuditEvent;
+  return canonicalJson(rest);
+}
+
+/** sha256 (hex) of `prevHash` followed by the canonical JSON of the event without `hash`. */
+export function hashEvent(event: Omit<AuditEvent, 'hash'> | AuditEvent): string {
+  return createHash('sha256').update(event.prevHash).update(canonicalEvent(event)).digest('hex');
+}
+
+/**
+ * Builds the next event of a chain: seq = previous seq + 1 (1 for the first),
+ * prevHash = previous hash (genesis for the first), and the hash. `change` is normalised
+ * through JSON so that the stored event hashes the same after a round trip.
+ */
+export function chainEvent(input: AuditEventInput, prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined): AuditEvent {
+  const change: unknown = input.change === undefined ? null : JSON.parse(JSON.stringify(input.change));
+  const body: Omit<AuditEvent, 'hash'> = {
+    seq: prev ? prev.seq + 1 : 1,
+    at: input.at,
+    actor: input.actor,
+    actorKind: input.actorKind,
+    action: input.action,
+    subject: input.subject,
+    change,
+    prevHash: prev ? prev.hash : GENESIS_HASH,
+  };
+  return { ...body, hash: hashEvent(body) };
+}
+
+export interface ChainExpectation {
+  /** Number of events the log is known to hold (e.g. from a trusted copy of the head). */
+  count?: number;
+  /** Hash of the last event, when known from elsewhere. */
+  headHash?: string;
+}
+
+/**
+ * Verifies an audit log: seqs run 1, 2, 3… without gaps, each `prevHash` is the previous
+ * event's `hash` (genesis for the first) and each `hash` matches the event's content.
+ * Returns the seq of the FIRST event that was edited, removed or reordered.
+ * Without an `expected` head, removing events from the end cannot be detected.
+ */
+export function verifyChain(events: readonly AuditEvent[], expected?: ChainExpectation): AuditVerification {
+  let prevHash = GENESIS_HASH;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const want = i + 1;
+    if (e.seq !== want) {
+      const laterIndex = events.findIndex((x, j) => j > i && x.seq === want);
+      const problem =
+        laterIndex >= 0
+          ? `event ${want} is out of order: found event ${String(e.seq)} in its place and event ${want} at position ${laterIndex + 1}`
+          : `event ${want} is missing (found seq ${String(e.seq)} at position ${want}): removed or renumbered`;
+      return { ok: false, count: events.length, firstBadSeq: want, problem };
+    }
+    if (e.prevHash !== prevHash) {
+      return {
+        ok: false,
+        count: events.length,
+        firstBadSeq: want,
+        problem: `event ${want} does not chain to event ${want - 1}: prevHash differs (an event was edited, removed or reordered)`,
+      };
+    }
+    if (hashEvent(e) !== e.hash) {
+      return {
+        ok: false,
+        count: events.length,
+        firstBadSeq: want,
+        problem: `event ${want} was edited: its content does not match its hash`,
+      };
+    }
+    prevHash = e.hash;
+  }
+  const head = events.length > 0 ? events[events.length - 1]!.hash : undefined;
+  if (expected?.count !== undefined && expected.count !== events.length) {
+    if (expected.count > events.length) {
+      return {
+        ok: false,
+        count: events.length,
+        firstBadSeq: events.length + 1,
+        problem: `the log holds ${events.length} events, ${expected.count} were expected: events from ${events.length + 1} on were removed`,
+      };
+    }
+  }
+  if (expected?.headHash !== undefined && expected.headHash !== head && expected.count === events.length) {
+    return {
+      ok: false,
+      count: events.length,
+      firstBadSeq: events.length,
+      problem: `the last event's hash is not the expected head hash`,
+    };
+  }
+  return head === undefined ? { ok: true, count: 0 } : { ok: true, count: events.length, headHash: head };
+}
