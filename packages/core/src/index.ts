@@ -18,3 +18,6 @@ export { randomId, type IdGenerator } from './service/ids.js';
 export * from './auth/index.js';
 export * from './client/index.js';
 export * from './audit/chain.js';
+export { checkItemRef, formatItemRef, isItemId, ItemIdOrRef, ItemRefString, parseItemRef, type ItemRef } from './refs/item-ref.js';
+export { digestProblem, formatImageRef, parseImageRef, type ImageReference } from './refs/image-ref.js';
+export { ArtifactKind, artifactKey, itemDigestKeys, normaliseStorageUri, parseArtifact, shortenDigests, uriKey, type Artifact } from './refs/artifact.js';

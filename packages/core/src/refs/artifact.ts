@@ -1,0 +1,114 @@
+import { err, ok, type Result } from '../result.js';
+import type { Artifacts } from '../schemas/item.js';
+import { digestProblem, parseImageRef } from './image-ref.js';
+
+export const ArtifactKind = { image: 'image', uri: 'uri', digest: 'digest' } as const;
+export type ArtifactKind = (typeof ArtifactKind)[keyof typeof ArtifactKind];
+
+/** An artifact as deployed, recognised. */
+export interface Artifact {
+  /** As written by the deployer. */
+  raw: string;
+  kind: ArtifactKind;
+  /**
+   * The matching key, as Item records carry them in `digests`: `sha256:<hex>` for an image
+   * pinned by digest or a bare digest, `uri:<uri>` for a storage URI. Absent for an image that
+   * is not pinned: nothing can match it.
+   */
+  key?: string;
+  /** Pinned by digest (images), or a storage URI / bare digest (always matched by key). */
+  pinned: boolean;
+  /** Images: canonical repository, e.g. `docker.io/library/nginx`. */
+  repository?: string;
+  /** Images: the name as written, without tag and digest (`nginx`). */
+  name?: string;
+  tag?: string;
+}
+
+const URI_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\S+)$/;
+const HAS_SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const BARE_DIGEST_RE = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+/** `sha256:abc` is, by the grammar, image `sha256` with tag `abc`; nobody means that. */
+const DIGEST_LIKE_RE = /^sha(?:256|384|512):[0-9a-fA-F]*$/;
+
+/**
+ * The one spelling of a storage URI used for matching: lowercase scheme, no trailing slash
+ * (`s3://models/fraud/v3/` and `S3://models/fraud/v3` are the same model).
+ */
+export function normaliseStorageUri(uri: string): string {
+  const m = URI_RE.exec(uri.trim());
+  if (!m) return uri;
+  const rest = (m[2] as string).replace(/\/+$/, '');
+  return `${(m[1] as string).toLowerCase()}://${rest === '' ? (m[2] as string) : rest}`;
+}
+
+/** `uri:<normalised uri>`. */
+export function uriKey(uri: string): string {
+  return `uri:${normaliseStorageUri(uri)}`;
+}
+
+/**
+ * Recognises an artifact string as deployed: a storage URI (`s3://…`, `gs://…`, `https://…`),
+ * a bare digest (`sha256:<hex>`), or an OCI image reference (pinned when it carries a digest).
+ */
+export function parseArtifact(raw: string): Result<Artifact> {
+  const input = raw.trim();
+  if (HAS_SCHEME_RE.test(input)) {
+    if (!URI_RE.test(input)) {
+      return err('VALIDATION', `"${clip(raw)}" is not a valid storage URI: it contains whitespace or has no path`, [{ path: [], message: 'invalid URI' }]);
+    }
+    return ok({ raw, kind: 'uri', key: uriKey(input), pinned: true });
+  }
+  if (BARE_DIGEST_RE.test(input) || DIGEST_LIKE_RE.test(input)) {
+    const problem = digestProblem(input);
+    if (problem) return err('VALIDATION', `"${clip(raw)}" is not a valid digest: ${problem}`, [{ path: [], message: problem }]);
+    return ok({ raw, kind: 'digest', key: input, pinned: true });
+  }
+  const image = parseImageRef(input);
+  if (!image.ok) return image;
+  const { digest, repository, name, tag } = image.value;
+  return ok({
+    raw,
+    kind: 'image',
+    ...(digest !== undefined ? { key: digest } : {}),
+    pinned: digest !== undefined,
+    repository,
+    name,
+    ...(tag !== undefined ? { tag } : {}),
+  });
+}
+
+/** The matching key of an artifact string, or `undefined` (unpinned image, invalid input). */
+export function artifactKey(raw: string): string | undefined {
+  const r = parseArtifact(raw);
+  return r.ok ? r.value.key : undefined;
+}
+
+/**
+ * The `digests` an Item record carries, derived from its artifacts: `sha256:<hex>` for each image
+ * and each checksum, `uri:<uri>` for each storage URI. Deduplicated, in declaration order.
+ */
+export function itemDigestKeys(artifacts: Artifacts): string[] {
+  const keys = new Set<string>();
+  for (const image of artifacts.images) {
+    const key = artifactKey(image);
+    if (key !== undefined) keys.add(key);
+  }
+  for (const s of artifacts.storage) {
+    keys.add(uriKey(s.uri));
+    if (s.checksum !== undefined) keys.add(s.checksum);
+  }
+  if (artifacts.checksum !== undefined) keys.add(artifacts.checksum);
+  return [...keys];
+}
+
+const LONG_DIGEST_RE = /\b(sha256|sha384|sha512):([a-f0-9]{12})[a-f0-9]{20,}/g;
+
+/** Shortens every digest in a text to its first 12 hex characters, for messages. */
+export function shortenDigests(text: string): string {
+  return text.replace(LONG_DIGEST_RE, '$1:$2…');
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
