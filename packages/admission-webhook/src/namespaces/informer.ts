@@ -66,7 +66,7 @@ export async function namespaceInformer(options: NamespaceInformerOptions): Prom
   };
   // client-node does not restart after an error (only after a clean end of the watch).
   informer.on('error', (e: unknown) => {
-    options.onError?.(`namespace watch failed: ${e instanceof Error ? e.message : String(e)}`);
+    options.onError?.(`namespace list/watch failed: ${e instanceof Error ? e.message : String(e)}`);
     restart();
   });
   try {
