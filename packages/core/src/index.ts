@@ -21,3 +21,5 @@ export * from './audit/chain.js';
 export { checkItemRef, formatItemRef, isItemId, ItemIdOrRef, ItemRefString, parseItemRef, type ItemRef } from './refs/item-ref.js';
 export { digestProblem, formatImageRef, parseImageRef, type ImageReference } from './refs/image-ref.js';
 export { ArtifactKind, artifactKey, itemDigestKeys, normaliseStorageUri, parseArtifact, shortenDigests, uriKey, type Artifact } from './refs/artifact.js';
+export { createMemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { StoreEngine, StoreState, validateRecord, type CommitBatch, type StoreData, type Persist } from './store/engine.js';

@@ -1,0 +1,602 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ErrorCode, SignoffFault, err, issuesFromZod, type Result, type SignoffError } from '../result.js';
+import { AuditEvent, type AuditEventInput, type AuditVerification } from '../audit/schema.js';
+import { chainEvent, verifyChain } from '../audit/chain.js';
+import type { Item } from '../schemas/item.js';
+import type { Project } from '../schemas/project.js';
+import type { ApiKey, User } from '../schemas/principal.js';
+import type { Infrastructure } from '../schemas/infrastructure.js';
+import { collectionNames, collections, type CollectionName, type Entity } from './collections.js';
+import type { AuditQuery, StoreReader, StoreTx } from './types.js';
+
+/**
+ * The shared in-memory state of every adapter that keeps its data in memory (memory, lowdb):
+ * records per collection, incremental secondary indexes, the audit log, and the transaction
+ * machinery (serialised queue, overlay of a transaction's writes, validation, commit).
+ * An adapter supplies only `persist`, which makes a commit durable before it is applied.
+ */
+
+type AnyRecord = { id: string } & Record<string, unknown>;
+
+/** One committed transaction: what persistence writes (a journal line, a SQL transaction…). */
+export interface CommitBatch {
+  puts: { collection: CollectionName; record: AnyRecord }[];
+  removes: { collection: CollectionName; id: string }[];
+  audit: AuditEvent[];
+}
+
+/** Everything a store holds, as plain data (what a snapshot file holds). */
+export interface StoreData {
+  collections: { [C in CollectionName]?: Entity<C>[] };
+  audit: AuditEvent[];
+}
+
+export type Persist = (batch: CommitBatch) => Promise<void>;
+
+/** Thrown by a `put` that fails validation; the transaction turns it into a VALIDATION result. */
+class TxValidationFault extends SignoffFault {
+  constructor(readonly error: SignoffError) {
+    super(error.code, error.message);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function addToSetIndex(index: Map<string, Set<string>>, key: string, id: string): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(id);
+}
+
+function removeFromSetIndex(index: Map<string, Set<string>>, key: string, id: string): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) index.delete(key);
+}
+
+function firstOf(set: Set<string> | undefined): string | undefined {
+  if (!set) return undefined;
+  for (const v of set) return v;
+  return undefined;
+}
+
+const refKey = (projectId: string, name: string, version: string) => `${projectId}\u0000${name}\u0000${version}`;
+
+/** Validates a record against its collection's schema; returns the parsed (defaulted) record. */
+export function validateRecord<C extends CollectionName>(
+  collection: C,
+  record: unknown,
+): Result<Entity<C>> {
+  const schema = collections[collection];
+  if (!schema) return err(ErrorCode.VALIDATION, `unknown collection "${String(collection)}"`);
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) {
+    const issues = issuesFromZod(parsed.error.issues);
+    const first = issues[0];
+    const where = first ? `${first.path.join('.') || '(record)'}: ${first.message}` : 'invalid';
+    return err(ErrorCode.VALIDATION, `invalid ${collection} record: ${where}`, issues);
+  }
+  return { ok: true, value: parsed.data as Entity<C> };
+}
+
+/** Committed state plus its indexes. Mutated only by `apply` and `appendAudit`. */
+export class StoreState {
+  readonly records = new Map<CollectionName, Map<string, AnyRecord>>();
+  readonly audit: AuditEvent[] = [];
+  readonly auditBySubject = new Map<string, AuditEvent[]>();
+  // secondary indexes (incremental)
+  readonly projectIdByKey = new Map<string, string>();
+  readonly itemIdByRef = new Map<string, string>();
+  readonly itemIdsByDigest = new Map<string, Set<string>>();
+  readonly infraIdsByNamespace = new Map<string, Set<string>>();
+  readonly userIdByUsername = new Map<string, string>();
+  readonly apiKeyIdByPrefix = new Map<string, string>();
+
+  constructor() {
+    for (const c of collectionNames) this.records.set(c, new Map());
+  }
+
+  table(collection: CollectionName): Map<string, AnyRecord> {
+    const t = this.records.get(collection);
+    if (!t) throw new SignoffFault(ErrorCode.VALIDATION, `unknown collection "${String(collection)}"`);
+    return t;
+  }
+
+  /**
+   * Loads plain data, validating every record and audit event; throws a SignoffFault with
+   * `code` (STORE_CORRUPT for files, VALIDATION for in-memory initial data) naming the bad field.
+   */
+  load(data: StoreData, code: ErrorCode = ErrorCode.STORE_CORRUPT, source = 'store data'): void {
+    for (const c of collectionNames) {
+      const list = data.collections[c] ?? [];
+      if (!Array.isArray(list)) throw new SignoffFault(code, `${source}: collection "${c}" is not an array`);
+      list.forEach((raw, i) => {
+        const v = validateRecord(c, raw);
+        if (!v.ok) throw new SignoffFault(code, `${source}: ${c}[${i}]: ${v.error.message}`);
+        this.put(c, deepFreeze(v.value as AnyRecord));
+      });
+    }
+    for (const c of Object.keys(data.collections)) {
+      if (!(c in collections)) throw new SignoffFault(code, `${source}: unknown collection "${c}"`);
+    }
+    const audit = data.audit as unknown;
+    if (!Array.isArray(audit)) throw new SignoffFault(code, `${source}: audit is not an array`);
+    audit.forEach((raw, i) => {
+      const parsed = AuditEvent.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new SignoffFault(code, `${source}: audit[${i}].${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+      }
+      this.appendAudit(deepFreeze(parsed.data));
+    });
+  }
+
+  /** Applies validated, frozen records and removals (the commit of a transaction). */
+  applyBatch(batch: CommitBatch): void {
+    for (const { collection, id } of batch.removes) this.remove(collection, id);
+    for (const { collection, record } of batch.puts) this.put(collection, record);
+    for (const e of batch.audit) this.appendAudit(e);
+  }
+
+  put(collection: CollectionName, record: AnyRecord): void {
+    const table = this.table(collection);
+    const before = table.get(record.id);
+    if (before) this.unindex(collection, before);
+    table.set(record.id, record);
+    this.index(collection, record);
+  }
+
+  remove(collection: CollectionName, id: string): void {
+    const table = this.table(collection);
+    const before = table.get(id);
+    if (!before) return;
+    this.unindex(collection, before);
+    table.delete(id);
+  }
+
+  appendAudit(event: AuditEvent): void {
+    this.audit.push(event);
+    let list = this.auditBySubject.get(event.subject);
+    if (!list) this.auditBySubject.set(event.subject, (list = []));
+    list.push(event);
+  }
+
+  lastAudit(): AuditEvent | undefined {
+    return this.audit[this.audit.length - 1];
+  }
+
+  snapshot(): StoreData {
+    const out: StoreData = { collections: {}, audit: this.audit.slice() };
+    for (const c of collectionNames) {
+      (out.collections as Record<string, unknown[]>)[c] = [...this.table(c).values()];
+    }
+    return out;
+  }
+
+  private index(collection: CollectionName, r: AnyRecord): void {
+    switch (collection) {
+      case 'projects':
+        this.projectIdByKey.set((r as unknown as Project).key, r.id);
+        break;
+      case 'items': {
+        const item = r as unknown as Item;
+        this.itemIdByRef.set(refKey(item.projectId, item.name, item.version), item.id);
+        for (const d of item.digests) addToSetIndex(this.itemIdsByDigest, d, item.id);
+        break;
+      }
+      case 'infrastructures':
+        for (const ns of (r as unknown as Infrastructure).namespaces) addToSetIndex(this.infraIdsByNamespace, ns, r.id);
+        break;
+      case 'users':
+        this.userIdByUsername.set((r as unknown as User).username, r.id);
+        break;
+      case 'apiKeys':
+        this.apiKeyIdByPrefix.set((r as unknown as ApiKey).prefix, r.id);
+        break;
+      case 'groups':
+      case 'templates':
+      case 'models':
+      case 'deployments':
+        break;
+    }
+  }
+
+  private unindex(collection: CollectionName, r: AnyRecord): void {
+    const dropIf = (m: Map<string, string>, key: string) => {
+      if (m.get(key) === r.id) m.delete(key);
+    };
+    switch (collection) {
+      case 'projects':
+        dropIf(this.projectIdByKey, (r as unknown as Project).key);
+        break;
+      case 'items': {
+        const item = r as unknown as Item;
+        dropIf(this.itemIdByRef, refKey(item.projectId, item.name, item.version));
+        for (const d of item.digests) removeFromSetIndex(this.itemIdsByDigest, d, item.id);
+        break;
+      }
+      case 'infrastructures':
+        for (const ns of (r as unknown as Infrastructure).namespaces) removeFromSetIndex(this.infraIdsByNamespace, ns, r.id);
+        break;
+      case 'users':
+        dropIf(this.userIdByUsername, (r as unknown as User).username);
+        break;
+      case 'apiKeys':
+        dropIf(this.apiKeyIdByPrefix, (r as unknown as ApiKey).prefix);
+        break;
+      case 'groups':
+      case 'templates':
+      case 'models':
+      case 'deployments':
+        break;
+    }
+  }
+}
+
+/** Index of the first event with seq > afterSeq in a seq-sorted list. */
+function firstAfter(list: readonly AuditEvent[], afterSeq: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.seq <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function queryAudit(state: StoreState, q: AuditQuery = {}): AuditEvent[] {
+  const source = q.subject !== undefined ? (state.auditBySubject.get(q.subject) ?? []) : state.audit;
+  const start = q.afterSeq !== undefined ? firstAfter(source, q.afterSeq) : 0;
+  const limit = q.limit !== undefined ? Math.max(0, Math.floor(q.limit)) : Infinity;
+  const prefix = q.subjectPrefix;
+  const out: AuditEvent[] = [];
+  if (limit === 0) return out;
+  if (q.reverse) {
+    for (let i = source.length - 1; i >= start && out.length < limit; i--) {
+      const e = source[i]!;
+      if (prefix === undefined || e.subject.startsWith(prefix)) out.push(e);
+    }
+  } else {
+    for (let i = start; i < source.length && out.length < limit; i++) {
+      const e = source[i]!;
+      if (prefix === undefined || e.subject.startsWith(prefix)) out.push(e);
+    }
+  }
+  return out;
+}
+
+/** Reads of the committed state. */
+class CommittedReader implements StoreReader {
+  constructor(protected readonly state: StoreState) {}
+
+  get<C extends CollectionName>(collection: C, id: string): Promise<Entity<C> | undefined> {
+    return Promise.resolve(this.state.table(collection).get(id) as Entity<C> | undefined);
+  }
+  list<C extends CollectionName>(collection: C, filter?: (record: Entity<C>) => boolean): Promise<Entity<C>[]> {
+    const all = [...this.state.table(collection).values()] as Entity<C>[];
+    return Promise.resolve(filter ? all.filter(filter) : all);
+  }
+  count(collection: CollectionName): Promise<number> {
+    return Promise.resolve(this.state.table(collection).size);
+  }
+  projectByKey(key: string): Promise<Project | undefined> {
+    const id = this.state.projectIdByKey.get(key);
+    return this.get('projects', id ?? '');
+  }
+  async itemByRef(projectKey: string, name: string, version: string): Promise<Item | undefined> {
+    const project = await this.projectByKey(projectKey);
+    if (!project) return undefined;
+    const id = this.state.itemIdByRef.get(refKey(project.id, name, version));
+    return id === undefined ? undefined : this.get('items', id);
+  }
+  itemsByDigest(key: string): Promise<Item[]> {
+    const ids = this.state.itemIdsByDigest.get(key);
+    const items = this.state.table('items');
+    return Promise.resolve(ids ? [...ids].map((id) => items.get(id) as unknown as Item) : []);
+  }
+  infrastructureByNamespace(namespace: string): Promise<Infrastructure | undefined> {
+    const id = firstOf(this.state.infraIdsByNamespace.get(namespace));
+    return this.get('infrastructures', id ?? '');
+  }
+  userByUsername(username: string): Promise<User | undefined> {
+    return this.get('users', this.state.userIdByUsername.get(username) ?? '');
+  }
+  apiKeyByPrefix(prefix: string): Promise<ApiKey | undefined> {
+    return this.get('apiKeys', this.state.apiKeyIdByPrefix.get(prefix) ?? '');
+  }
+  audit(query?: AuditQuery): Promise<AuditEvent[]> {
+    return Promise.resolve(queryAudit(this.state, query));
+  }
+}
+
+/** A transaction: an overlay of writes over the committed state. */
+class Transaction implements StoreTx {
+  /** collection → id → record, or null when removed in this transaction. */
+  readonly writes = new Map<CollectionName, Map<string, AnyRecord | null>>();
+  readonly auditInputs: AuditEventInput[] = [];
+  failure: SignoffError | undefined;
+  closed = false;
+
+  constructor(private readonly state: StoreState) {}
+
+  private overlay(collection: CollectionName): Map<string, AnyRecord | null> | undefined {
+    return this.writes.get(collection);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new SignoffFault(ErrorCode.CONFLICT, 'this transaction has already finished');
+  }
+
+  private lookup(collection: CollectionName, id: string): AnyRecord | undefined {
+    const o = this.overlay(collection);
+    if (o?.has(id)) return o.get(id) ?? undefined;
+    return this.state.table(collection).get(id);
+  }
+
+  /** Resolves a unique index: the committed hit unless overwritten here, else a match among this transaction's writes. */
+  private unique(collection: CollectionName, committedId: string | undefined, matches: (r: AnyRecord) => boolean): AnyRecord | undefined {
+    const o = this.overlay(collection);
+    if (committedId !== undefined) {
+      if (!o?.has(committedId)) return this.state.table(collection).get(committedId);
+      const mine = o.get(committedId);
+      if (mine && matches(mine)) return mine;
+    }
+    if (o) for (const r of o.values()) if (r && matches(r)) return r;
+    return undefined;
+  }
+
+  get<C extends CollectionName>(collection: C, id: string): Promise<Entity<C> | undefined> {
+    return Promise.resolve(this.lookup(collection, id) as Entity<C> | undefined);
+  }
+
+  list<C extends CollectionName>(collection: C, filter?: (record: Entity<C>) => boolean): Promise<Entity<C>[]> {
+    const o = this.overlay(collection);
+    const out: Entity<C>[] = [];
+    for (const [id, r] of this.state.table(collection)) {
+      const rec = o?.has(id) ? o.get(id) : r;
+      if (rec && (!filter || filter(rec as Entity<C>))) out.push(rec as Entity<C>);
+    }
+    if (o) {
+      for (const [id, r] of o) {
+        if (r && !this.state.table(collection).has(id) && (!filter || filter(r as Entity<C>))) out.push(r as Entity<C>);
+      }
+    }
+    return Promise.resolve(out);
+  }
+
+  count(collection: CollectionName): Promise<number> {
+    let n = this.state.table(collection).size;
+    const o = this.overlay(collection);
+    if (o) {
+      for (const [id, r] of o) {
+        const committed = this.state.table(collection).has(id);
+        if (r && !committed) n++;
+        if (!r && committed) n--;
+      }
+    }
+    return Promise.resolve(n);
+  }
+
+  projectByKey(key: string): Promise<Project | undefined> {
+    return Promise.resolve(
+      this.unique('projects', this.state.projectIdByKey.get(key), (r) => (r as unknown as Project).key === key) as Project | undefined,
+    );
+  }
+
+  async itemByRef(projectKey: string, name: string, version: string): Promise<Item | undefined> {
+    const project = await this.projectByKey(projectKey);
+    if (!project) return undefined;
+    const matches = (r: AnyRecord) => {
+      const i = r as unknown as Item;
+      return i.projectId === project.id && i.name === name && i.version === version;
+    };
+    return this.unique('items', this.state.itemIdByRef.get(refKey(project.id, name, version)), matches) as Item | undefined;
+  }
+
+  itemsByDigest(key: string): Promise<Item[]> {
+    const o = this.overlay('items');
+    const out: Item[] = [];
+    const committed = this.state.itemIdsByDigest.get(key);
+    const items = this.state.table('items');
+    if (committed) for (const id of committed) if (!o?.has(id)) out.push(items.get(id) as unknown as Item);
+    if (o) for (const r of o.values()) if (r && (r as unknown as Item).digests.includes(key)) out.push(r as unknown as Item);
+    return Promise.resolve(out);
+  }
+
+  infrastructureByNamespace(namespace: string): Promise<Infrastructure | undefined> {
+    const matches = (r: AnyRecord) => (r as unknown as Infrastructure).namespaces.includes(namespace);
+    const o = this.overlay('infrastructures');
+    const committed = this.state.infraIdsByNamespace.get(namespace);
+    if (committed) {
+      for (const id of committed) {
+        const r = this.lookup('infrastructures', id);
+        if (r && matches(r)) return Promise.resolve(r as unknown as Infrastructure);
+      }
+    }
+    if (o) for (const r of o.values()) if (r && matches(r)) return Promise.resolve(r as unknown as Infrastructure);
+    return Promise.resolve(undefined);
+  }
+
+  userByUsername(username: string): Promise<User | undefined> {
+    return Promise.resolve(
+      this.unique('users', this.state.userIdByUsername.get(username), (r) => (r as unknown as User).username === username) as User | undefined,
+    );
+  }
+
+  apiKeyByPrefix(prefix: string): Promise<ApiKey | undefined> {
+    return Promise.resolve(
+      this.unique('apiKeys', this.state.apiKeyIdByPrefix.get(prefix), (r) => (r as unknown as ApiKey).prefix === prefix) as ApiKey | undefined,
+    );
+  }
+
+  /** Committed audit events only: this transaction's own events get their seq at commit. */
+  audit(query?: AuditQuery): Promise<AuditEvent[]> {
+    return Promise.resolve(queryAudit(this.state, query));
+  }
+
+  private fail(error: SignoffError): never {
+    // the first failure wins; the transaction can no longer commit
+    this.failure ??= error;
+    throw new TxValidationFault(error);
+  }
+
+  put<C extends CollectionName>(collection: C, record: Entity<C>): void {
+    this.assertOpen();
+    const v = validateRecord(collection, record);
+    if (!v.ok) this.fail(v.error);
+    const rec = deepFreeze(v.value as unknown as AnyRecord);
+    this.checkUnique(collection, rec);
+    let o = this.writes.get(collection);
+    if (!o) this.writes.set(collection, (o = new Map<string, AnyRecord | null>()));
+    o.set(rec.id, rec);
+  }
+
+  /** Keys the indexes treat as unique: project key, item ref, username, API key prefix. */
+  private checkUnique(collection: CollectionName, rec: AnyRecord): void {
+    let clash: AnyRecord | undefined;
+    let what = '';
+    if (collection === 'projects') {
+      const key = (rec as unknown as Project).key;
+      clash = this.unique('projects', this.state.projectIdByKey.get(key), (r) => (r as unknown as Project).key === key);
+      what = `project key "${key}"`;
+    } else if (collection === 'items') {
+      const i = rec as unknown as Item;
+      const matches = (r: AnyRecord) => {
+        const o = r as unknown as Item;
+        return o.projectId === i.projectId && o.name === i.name && o.version === i.version;
+      };
+      clash = this.unique('items', this.state.itemIdByRef.get(refKey(i.projectId, i.name, i.version)), matches);
+      what = `item ${i.name}@${i.version} in project ${i.projectId}`;
+    } else if (collection === 'users') {
+      const u = (rec as unknown as User).username;
+      clash = this.unique('users', this.state.userIdByUsername.get(u), (r) => (r as unknown as User).username === u);
+      what = `username "${u}"`;
+    } else if (collection === 'apiKeys') {
+      const p = (rec as unknown as ApiKey).prefix;
+      clash = this.unique('apiKeys', this.state.apiKeyIdByPrefix.get(p), (r) => (r as unknown as ApiKey).prefix === p);
+      what = `API key prefix "${p}"`;
+    }
+    if (clash && clash.id !== rec.id) {
+      this.fail({ code: ErrorCode.CONFLICT, message: `${what} is already used by ${collection}/${clash.id}` });
+    }
+  }
+
+  remove(collection: CollectionName, id: string): void {
+    this.assertOpen();
+    if (!(collection in collections)) this.fail({ code: ErrorCode.VALIDATION, message: `unknown collection "${String(collection)}"` });
+    let o = this.writes.get(collection);
+    if (!o) this.writes.set(collection, (o = new Map<string, AnyRecord | null>()));
+    o.set(id, null);
+  }
+
+  appendAudit(event: AuditEventInput): void {
+    this.assertOpen();
+    const parsed = AuditEvent.pick({ at: true, actor: true, actorKind: true, action: true, subject: true }).safeParse(event);
+    if (!parsed.success) {
+      const issues = issuesFromZod(parsed.error.issues);
+      this.fail({ code: ErrorCode.VALIDATION, message: `invalid audit event: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, issues });
+    }
+    this.auditInputs.push({ ...event });
+  }
+
+  /** The batch to persist and apply; audit events chained after the committed head. */
+  batch(): CommitBatch {
+    const batch: CommitBatch = { puts: [], removes: [], audit: [] };
+    for (const [collection, o] of this.writes) {
+      for (const [id, r] of o) {
+        if (r) batch.puts.push({ collection, record: r });
+        else if (this.state.table(collection).has(id)) batch.removes.push({ collection, id });
+      }
+    }
+    let prev = this.state.lastAudit();
+    for (const input of this.auditInputs) {
+      const e = deepFreeze(chainEvent(input, prev));
+      batch.audit.push(e);
+      prev = e;
+    }
+    return batch;
+  }
+}
+
+export interface EngineOptions {
+  persist?: Persist;
+  /** Called after each commit is applied (e.g. to compact a journal). Runs inside the queue. */
+  afterCommit?: () => Promise<void>;
+}
+
+const activeTx = new AsyncLocalStorage<StoreEngine>();
+
+/**
+ * The store's behaviour over a StoreState: serialised transactions, reads, audit.
+ * Adapters wrap it and add persistence and `close`.
+ */
+export class StoreEngine extends CommittedReader {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly persist: Persist;
+  private readonly afterCommit: (() => Promise<void>) | undefined;
+
+  constructor(state: StoreState, options: EngineOptions = {}) {
+    super(state);
+    this.persist = options.persist ?? (() => Promise.resolve());
+    this.afterCommit = options.afterCommit;
+  }
+
+  get committed(): StoreState {
+    return this.state;
+  }
+
+  /** Runs `fn` after every queued transaction (used for close and maintenance). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  markClosed(): void {
+    this.closed = true;
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<Result<T>> | Result<T>): Promise<Result<T>> {
+    if (activeTx.getStore() === this) {
+      return Promise.reject(
+        new SignoffFault(ErrorCode.CONFLICT, 'store.transaction() called inside a transaction of the same store: use the tx you were given'),
+      );
+    }
+    if (this.closed) return Promise.reject(new SignoffFault(ErrorCode.UNAVAILABLE, 'the store is closed'));
+    return this.exclusive(async () => {
+      if (this.closed) throw new SignoffFault(ErrorCode.UNAVAILABLE, 'the store is closed');
+      const tx = new Transaction(this.state);
+      let result: Result<T>;
+      try {
+        result = await activeTx.run(this, () => fn(tx));
+      } catch (e) {
+        tx.closed = true;
+        if (e instanceof TxValidationFault) return { ok: false, error: tx.failure ?? e.error };
+        throw e;
+      }
+      tx.closed = true;
+      if (tx.failure) return { ok: false, error: tx.failure };
+      if (!result.ok) return result;
+      const batch = tx.batch();
+      if (batch.puts.length > 0 || batch.removes.length > 0 || batch.audit.length > 0) {
+        await this.persist(batch);
+        this.state.applyBatch(batch);
+        if (this.afterCommit) await this.afterCommit();
+      }
+      return result;
+    });
+  }
+
+  verifyAudit(): Promise<AuditVerification> {
+    return Promise.resolve(verifyChain(this.state.audit));
+  }
+}
