@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ok } from '../result.js';
 import { createMemoryStore } from './memory-store.js';
+import { describeStoreConformance } from './conformance.js';
 import { testItem, testProject } from './test-data.js';
 
 describe('createMemoryStore', () => {
@@ -21,3 +22,5 @@ describe('createMemoryStore', () => {
     expect(() => createMemoryStore({ initial: { items: [{ ...testItem(1), digests: 'x' as unknown as string[] }] } })).toThrow(/items\[0\].*digests/);
   });
 });
+
+describeStoreConformance('memory', () => createMemoryStore());
