@@ -1,0 +1,22 @@
+import type { Request, Response } from 'express';
+import { problemFromError, PROBLEM_CONTENT_TYPE, type SignoffError } from '@signoff/core';
+
+/**
+ * The one place where an error value becomes an HTTP answer: status from core's
+ * `httpStatusFor` (inside `problemFromError`), body an RFC 9457 problem document.
+ * `status` overrides the mapped status only for transport errors that have no domain
+ * code of their own (413 body too large, 415 wrong media type, 405).
+ */
+export function sendProblem(req: Request, res: Response, error: SignoffError, status?: number): void {
+  const doc = problemFromError(error, req.originalUrl);
+  if (status !== undefined) doc.status = status;
+  if (doc.status === 401 && !res.hasHeader('www-authenticate')) {
+    res.setHeader('www-authenticate', 'Bearer realm="signoff"');
+  }
+  res.status(doc.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(doc));
+}
+
+export const unauthenticated: SignoffError = {
+  code: 'UNAUTHENTICATED',
+  message: 'Sign in, or send an API key as "Authorization: Bearer sk_…".',
+};
