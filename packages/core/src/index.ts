@@ -4,6 +4,7 @@ export * from './schemas/principal.js';
 export * from './schemas/project.js';
 export * from './schemas/item.js';
 export * from './schemas/infrastructure.js';
+export * from './schemas/github.js';
 export * from './workflow/schema.js';
 export * from './signoff/schema.js';
 export * from './signoff/actions.js';

@@ -5,6 +5,7 @@ import { Item, Model } from '../schemas/item.js';
 import { Infrastructure } from '../schemas/infrastructure.js';
 import { DeploymentRecord } from '../decision/schema.js';
 import { WorkflowTemplate } from '../workflow/schema.js';
+import { PendingProtectionRule } from '../schemas/github.js';
 
 /**
  * Every collection the store holds, with the schema each record is validated against
@@ -20,6 +21,8 @@ export const collections = {
   items: Item,
   infrastructures: Infrastructure,
   deployments: DeploymentRecord,
+  /** GitHub deployment protection rules waiting for a final sign-off (the server's GitHub App). */
+  pendingProtectionRules: PendingProtectionRule,
 } as const;
 
 export type Collections = typeof collections;

@@ -35,6 +35,10 @@ const samples: { [C in CollectionName]: Sample<C> } = {
   items: { make: (n) => testItem(n), change: (r) => ({ ...r, importance: 'Low' }) },
   infrastructures: { make: (n) => testInfrastructure(`infra-${n}`), change: (r) => ({ ...r, policy: 'warn' }) },
   deployments: { make: (n) => testDeployment(n), change: (r) => ({ ...r, outcome: 'deny' }) },
+  pendingProtectionRules: {
+    make: (n) => ({ id: `dpr_${n}`, repository: 'example/shop', environment: 'production', runId: String(1000 + n), installationId: 42, sha: 'a'.repeat(40), receivedAt: '2026-03-01T00:00:00.000Z', answerFailures: 0 }),
+    change: (r) => ({ ...r, lastStatus: 'Waiting for final approval', lastCheckedAt: '2026-03-02T00:00:00.000Z' }),
+  },
 };
 
 function sample<C extends CollectionName>(c: C): Sample<C> {
