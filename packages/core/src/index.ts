@@ -24,3 +24,6 @@ export { digestProblem, formatImageRef, parseImageRef, type ImageReference } fro
 export { ArtifactKind, artifactKey, itemDigestKeys, normaliseStorageUri, parseArtifact, shortenDigests, uriKey, type Artifact } from './refs/artifact.js';
 export { createMemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { StoreEngine, StoreState, validateRecord, type CommitBatch, type StoreData, type Persist } from './store/engine.js';
+export { openLowdbStore, DurableJsonFile, type LowdbStoreOptions } from './store/lowdb-store.js';
+export { CURRENT_SCHEMA_VERSION, migrations, migrateToCurrent, type Migration, type SnapshotFile } from './store/migrations.js';
+export { acquireFileLock, lockHolderAlive, type FileLock, type LockInfo } from './store/lock.js';

@@ -40,7 +40,7 @@ class TxValidationFault extends SignoffFault {
   }
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
@@ -181,30 +181,18 @@ export class StoreState {
   }
 
   private index(collection: CollectionName, r: AnyRecord): void {
-    switch (collection) {
-      case 'projects':
-        this.projectIdByKey.set((r as unknown as Project).key, r.id);
-        break;
-      case 'items': {
-        const item = r as unknown as Item;
-        this.itemIdByRef.set(refKey(item.projectId, item.name, item.version), item.id);
-        for (const d of item.digests) addToSetIndex(this.itemIdsByDigest, d, item.id);
-        break;
-      }
-      case 'infrastructures':
-        for (const ns of (r as unknown as Infrastructure).namespaces) addToSetIndex(this.infraIdsByNamespace, ns, r.id);
-        break;
-      case 'users':
-        this.userIdByUsername.set((r as unknown as User).username, r.id);
-        break;
-      case 'apiKeys':
-        this.apiKeyIdByPrefix.set((r as unknown as ApiKey).prefix, r.id);
-        break;
-      case 'groups':
-      case 'templates':
-      case 'models':
-      case 'deployments':
-        break;
+    if (collection === 'projects') {
+      this.projectIdByKey.set((r as unknown as Project).key, r.id);
+    } else if (collection === 'items') {
+      const item = r as unknown as Item;
+      this.itemIdByRef.set(refKey(item.projectId, item.name, item.version), item.id);
+      for (const d of item.digests) addToSetIndex(this.itemIdsByDigest, d, item.id);
+    } else if (collection === 'infrastructures') {
+      for (const ns of (r as unknown as Infrastructure).namespaces) addToSetIndex(this.infraIdsByNamespace, ns, r.id);
+    } else if (collection === 'users') {
+      this.userIdByUsername.set((r as unknown as User).username, r.id);
+    } else if (collection === 'apiKeys') {
+      this.apiKeyIdByPrefix.set((r as unknown as ApiKey).prefix, r.id);
     }
   }
 
@@ -212,30 +200,18 @@ export class StoreState {
     const dropIf = (m: Map<string, string>, key: string) => {
       if (m.get(key) === r.id) m.delete(key);
     };
-    switch (collection) {
-      case 'projects':
-        dropIf(this.projectIdByKey, (r as unknown as Project).key);
-        break;
-      case 'items': {
-        const item = r as unknown as Item;
-        dropIf(this.itemIdByRef, refKey(item.projectId, item.name, item.version));
-        for (const d of item.digests) removeFromSetIndex(this.itemIdsByDigest, d, item.id);
-        break;
-      }
-      case 'infrastructures':
-        for (const ns of (r as unknown as Infrastructure).namespaces) removeFromSetIndex(this.infraIdsByNamespace, ns, r.id);
-        break;
-      case 'users':
-        dropIf(this.userIdByUsername, (r as unknown as User).username);
-        break;
-      case 'apiKeys':
-        dropIf(this.apiKeyIdByPrefix, (r as unknown as ApiKey).prefix);
-        break;
-      case 'groups':
-      case 'templates':
-      case 'models':
-      case 'deployments':
-        break;
+    if (collection === 'projects') {
+      dropIf(this.projectIdByKey, (r as unknown as Project).key);
+    } else if (collection === 'items') {
+      const item = r as unknown as Item;
+      dropIf(this.itemIdByRef, refKey(item.projectId, item.name, item.version));
+      for (const d of item.digests) removeFromSetIndex(this.itemIdsByDigest, d, item.id);
+    } else if (collection === 'infrastructures') {
+      for (const ns of (r as unknown as Infrastructure).namespaces) removeFromSetIndex(this.infraIdsByNamespace, ns, r.id);
+    } else if (collection === 'users') {
+      dropIf(this.userIdByUsername, (r as unknown as User).username);
+    } else if (collection === 'apiKeys') {
+      dropIf(this.apiKeyIdByPrefix, (r as unknown as ApiKey).prefix);
     }
   }
 }
