@@ -27,3 +27,5 @@ export { StoreEngine, StoreState, validateRecord, type CommitBatch, type StoreDa
 export { openLowdbStore, DurableJsonFile, type LowdbStoreOptions } from './store/lowdb-store.js';
 export { CURRENT_SCHEMA_VERSION, migrations, migrateToCurrent, type Migration, type SnapshotFile } from './store/migrations.js';
 export { acquireFileLock, lockHolderAlive, type FileLock, type LockInfo } from './store/lock.js';
+export { matchItem, matchItemSync, type MatchLookups, type MatchResult, type StoreLookups, type SyncMatchLookups } from './decision/match.js';
+export { itemApproval, type ItemApproval } from './decision/approval.js';
