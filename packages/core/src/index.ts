@@ -29,3 +29,4 @@ export { CURRENT_SCHEMA_VERSION, migrations, migrateToCurrent, type Migration, t
 export { acquireFileLock, lockHolderAlive, type FileLock, type LockInfo } from './store/lock.js';
 export { matchItem, matchItemSync, type MatchLookups, type MatchResult, type StoreLookups, type SyncMatchLookups } from './decision/match.js';
 export { itemApproval, type ItemApproval } from './decision/approval.js';
+export * from './workflow/templates.js';

@@ -10,6 +10,9 @@ export const FieldDefinition = z.object({
   type: z.enum(['text', 'longtext', 'number', 'select', 'date', 'boolean']),
   options: z.array(z.string()).optional(),
   required: z.boolean().default(false),
+  /** Bounds of a `number` field, inclusive (e.g. ratings 1..5). */
+  min: z.number().optional(),
+  max: z.number().optional(),
 });
 export type FieldDefinition = z.infer<typeof FieldDefinition>;
 
