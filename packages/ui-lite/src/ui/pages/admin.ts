@@ -8,6 +8,7 @@ import { csrfField, layout, type PageContext } from '../layout.js';
 import { who } from './common.js';
 import { directory, pager } from './projects.js';
 
+const AUDIT_PAGE = 50;
 const POLICIES: Policy[] = ['prevent', 'warn', 'always'];
 const UNMATCHED: UnmatchedAction[] = ['deny', 'warn', 'allow'];
 const POLICY_TEXT: Record<Policy, string> = {
@@ -128,9 +129,14 @@ export function registerAdmin(router: Router, env: UiEnv): void {
       const ctx = await pageContext(env, req);
       const subject = queryString(req, 'subject');
       const verify = queryString(req, 'verify') === '1';
-      const listR = await env.service.listAudit(me, { ...(subject ? { subject } : {}), limit: 1000 });
+      const afterRaw = queryString(req, 'after');
+      const after = /^\d+$/.test(afterRaw) ? Number(afterRaw) : undefined;
+      // Without `after`: the latest events; with it: the events after that sequence number.
+      const listR = await env.service.listAudit(me, { ...(subject ? { subject } : {}), ...(after !== undefined ? { afterSeq: after, limit: AUDIT_PAGE } : { limit: 10_000 }) });
       const list = must(listR);
-      const shown = [...list].reverse().slice(0, 200);
+      const shown = after !== undefined ? list : list.slice(-AUDIT_PAGE);
+      const first = shown[0]?.seq;
+      const last = shown.at(-1)?.seq;
       const v = verify ? await env.service.verifyAudit(me) : undefined;
       const dir = await directory(env.service, me);
       const body = html`<h1>Audit log${subject ? html` of <span class="mono">${subject}</span>` : ''}</h1>
@@ -143,8 +149,9 @@ export function registerAdmin(router: Router, env: UiEnv): void {
               ? html`<div class="msg ok" role="status"><strong>Chain intact:</strong> ${v.value.count} events, each linked to the previous one by its hash${v.value.headHash ? html` (head <span class="mono">${v.value.headHash.slice(0, 16)}…</span>)` : ''}.</div>`
               : html`<div class="msg error" role="alert"><strong>Chain broken</strong> at event ${v.value.firstBadSeq ?? '?'}: ${v.value.problem ?? 'an event was changed, removed or reordered'}.</div>`
       }
-<p>${list.length} event${list.length === 1 ? '' : 's'}${list.length > 200 ? ', the latest 200 shown' : ''}.</p>
-<table><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Change</th></tr></thead><tbody>${shown.map(
+<p>${shown.length ? `Events ${first ?? ''} to ${last ?? ''}` : 'No events'}${after === undefined ? ' (the latest)' : ''}.</p>
+<nav class="pager" aria-label="Audit pages">${first !== undefined && first > 1 ? html`<a href="/audit${qs({ subject, after: Math.max(0, first - 1 - AUDIT_PAGE) })}">Earlier events</a>` : ''}${after !== undefined && shown.length === AUDIT_PAGE ? html`<a href="/audit${qs({ subject, after: last })}">Later events</a>` : ''}${after !== undefined ? html`<a href="/audit${qs({ subject })}">Latest events</a>` : ''}</nav>
+<table><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Change</th></tr></thead><tbody>${[...shown].reverse().map(
         (e) => html`<tr><td>${e.seq}</td><td>${time(e.at, ctx.now)}</td><td>${who(dir, e.actor)}</td><td>${e.action}</td><td class="mono">${subjectLink(e.subject)}</td><td><pre class="change">${truncate(JSON.stringify(e.change))}</pre></td></tr>`,
       )}</tbody></table>`;
       sendPage(res, 200, layout(ctx, { title: 'Audit log', body }).value);
@@ -160,5 +167,5 @@ function subjectLink(subject: string): Html {
 
 function truncate(s: string | undefined): string {
   if (!s) return '';
-  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
+  return s.length > 160 ? `${s.slice(0, 160)}…` : s;
 }

@@ -19,7 +19,7 @@ import {
 } from './common.js';
 
 const PAGE_SIZE = 50;
-const ITEMS_PAGE = 100;
+const ITEMS_PAGE = 50;
 const DECISIONS: QualificationDecision[] = ['Undecided', 'Go', 'No go', 'On hold'];
 const SIGNOFF_STATES = ['Not started', 'Waiting for feedback', 'Waiting for final approval', 'Approved', 'Rejected', 'Abandoned'];
 
