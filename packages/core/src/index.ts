@@ -30,3 +30,4 @@ export { acquireFileLock, lockHolderAlive, type FileLock, type LockInfo } from '
 export { matchItem, matchItemSync, type MatchLookups, type MatchResult, type StoreLookups, type SyncMatchLookups } from './decision/match.js';
 export { itemApproval, type ItemApproval } from './decision/approval.js';
 export * from './workflow/templates.js';
+export { WorkflowStepUpdate, advanceToProduction, checkFieldValue, updateStep, type UpdateStepInput } from './workflow/steps.js';
