@@ -31,3 +31,4 @@ export { matchItem, matchItemSync, type MatchLookups, type MatchResult, type Sto
 export { itemApproval, type ItemApproval } from './decision/approval.js';
 export * from './workflow/templates.js';
 export { WorkflowStepUpdate, advanceToProduction, checkFieldValue, updateStep, type UpdateStepInput } from './workflow/steps.js';
+export { FINAL_SCOPE, assigneesOf, delegationTo, isAssignedFeedback, isAssignedTo, isDirectlyAssigned, isFinalApprover, matchesAssignee, onBehalfOf, type ReviewScope } from './principal/assignees.js';
