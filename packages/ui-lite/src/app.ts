@@ -28,8 +28,8 @@ import './types.js';
 
 export interface AppDeps {
   service: GovernanceService;
-  /** Used for readiness and to find SSO users by name; all changes go through the service. */
-  store: Pick<Store, 'count' | 'userByUsername'>;
+  /** Used for readiness, SSO user lookups and the GitHub App's pending rules; changes go through the service. */
+  store: Store;
   clock: Clock;
   logger?: Logger;
   metrics?: Metrics;
@@ -49,6 +49,11 @@ export interface AppDeps {
   isReady?: () => boolean;
   /** Route table (tests may add routes); defaults to core's. */
   routes?: readonly ApiRoute[];
+}
+
+/** Stops what the app runs in the background (the GitHub App's re-check timer). */
+export function closeApp(app: Express): void {
+  for (const cleanup of (app.locals.cleanups ?? []) as (() => void)[]) cleanup();
 }
 
 /** What the reviewer UI gets besides the documented four dependencies. */
@@ -165,12 +170,19 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(api);
 
+  const cleanups: (() => void)[] = [];
   if (deps.githubApp) {
-    app.use(
-      '/github/',
-      createGithubAppRouter({ service: deps.service, clock: deps.clock, logger: logger.child({ component: 'github-app' }), config: deps.githubApp }),
-    );
+    const github = createGithubAppRouter({
+      service: deps.service,
+      clock: deps.clock,
+      logger: logger.child({ component: 'github-app' }),
+      config: deps.githubApp,
+      store: deps.store,
+    });
+    cleanups.push(() => github.close());
+    app.use('/github/', github);
   }
+  app.locals.cleanups = cleanups;
 
   const uiDeps = {
     service: deps.service,
