@@ -504,7 +504,7 @@ class Transaction implements StoreTx {
 
 export interface EngineOptions {
   persist?: Persist;
-  /** Called after each commit is applied (e.g. to compact a journal). Runs inside the queue. */
+  /** Queued after each commit (e.g. to compact a journal): runs alone, after the transaction has answered. */
   afterCommit?: () => Promise<void>;
 }
 
@@ -566,7 +566,8 @@ export class StoreEngine extends CommittedReader {
       if (batch.puts.length > 0 || batch.removes.length > 0 || batch.audit.length > 0) {
         await this.persist(batch);
         this.state.applyBatch(batch);
-        if (this.afterCommit) await this.afterCommit();
+        // maintenance (e.g. journal compaction) runs after this transaction has answered
+        if (this.afterCommit) void this.exclusive(this.afterCommit).catch(() => undefined);
       }
       return result;
     });

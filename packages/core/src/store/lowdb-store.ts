@@ -210,6 +210,7 @@ export async function openLowdbStore(file: string, options: LowdbStoreOptions = 
     fsyncDir(dirname(path));
 
     let broken: Error | undefined;
+    let closed = false;
     const engine = new StoreEngine(state, {
       persist: async (batch) => {
         if (broken) throw new SignoffFault(ErrorCode.UNAVAILABLE, `store file ${path} is unavailable after a failed write: ${broken.message}`);
@@ -234,6 +235,7 @@ export async function openLowdbStore(file: string, options: LowdbStoreOptions = 
         commit++;
       },
       afterCommit: async () => {
+        if (closed) return;
         if (journalBytes > compactBytes && journalBytes > adapter.bytes) {
           try {
             await compact();
@@ -249,6 +251,7 @@ export async function openLowdbStore(file: string, options: LowdbStoreOptions = 
       close(): Promise<void> {
         closing ??= engine.exclusive(async () => {
           engine.markClosed();
+          closed = true;
           try {
             if (!broken && journalBytes > 0) await compact();
           } finally {
