@@ -36,3 +36,6 @@ export { ABANDON_BOOKKEEPING, transition } from './signoff/transition.js';
 export { approvalCovers, digestSet, isApproved, quorumShortfall, quorumStatus, signoffStatusSummary, type GroupQuorum, type SignoffSummary } from './signoff/summary.js';
 export { isResetDue, nextResetDue } from './signoff/schedule.js';
 export { addDuration, isDuration, nextOccurrence, parseDuration, type IsoDuration } from './signoff/duration.js';
+export { createGovernanceService, type GovernanceServiceDeps, type GovernanceServiceInternals } from './service/service.js';
+export { ManualClock } from './service/test-helpers.js';
+export * from './demo/index.js';
