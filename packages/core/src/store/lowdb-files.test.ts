@@ -117,6 +117,18 @@ describe('lowdb store files', () => {
     await again.close();
   });
 
+  it('removes the temp file of a snapshot write interrupted by a crash, and nothing else', async () => {
+    const file = fileIn();
+    await seed(file);
+    writeFileSync(`${file}.12345.tmp`, '{"schemaVersion":1,"lastC');
+    writeFileSync(`${file}.notes.tmp`, 'not ours');
+    const store = await openLowdbStore(file);
+    await store.close();
+    expect(existsSync(`${file}.12345.tmp`)).toBe(false);
+    expect(existsSync(`${file}.notes.tmp`)).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ schemaVersion: 1, lastCommit: 1 });
+  });
+
   it('compacts the journal into the snapshot when it grows past compactBytes', async () => {
     const file = fileIn();
     const store = await openLowdbStore(file, { compactBytes: 4096 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,8 @@ describe('lowdb store across processes', () => {
         expect(events.length).toBeGreaterThanOrEqual(acked.length);
         expect(events.length).toBeLessThanOrEqual(acked.length + round + 1);
         expect((await store.verifyAudit()).ok).toBe(true);
+        // no temp file of an interrupted snapshot write is left behind
+        expect(readdirSync(dirname(file)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
         // an unacknowledged write that reached the disk may be there: continue numbering after it
         next = Math.max(next, ...[...inLog].map((n) => n + 1));
       } finally {

@@ -1,6 +1,6 @@
-import { open, readFile, rename, copyFile, mkdir, type FileHandle } from 'node:fs/promises';
+import { open, readFile, readdir, rename, copyFile, mkdir, unlink, type FileHandle } from 'node:fs/promises';
 import { openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { ErrorCode, SignoffFault } from '../result.js';
 import { AuditEvent } from '../audit/schema.js';
@@ -185,6 +185,11 @@ export async function openLowdbStore(file: string, options: LowdbStoreOptions = 
     const foundVersion = adapter.foundVersion;
     if (foundVersion !== undefined && foundVersion < CURRENT_SCHEMA_VERSION) {
       await copyFile(path, `${path}.v${foundVersion}.bak`);
+    }
+    // temp files of snapshot writes interrupted by a crash (we hold the lock: nobody is writing one)
+    const tmpName = new RegExp(`^${basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.tmp$`);
+    for (const name of await readdir(dirname(path))) {
+      if (tmpName.test(name)) await unlink(join(dirname(path), name)).catch(() => undefined);
     }
     journal = await open(journalPath, 'a', 0o600);
     const jh = journal;
