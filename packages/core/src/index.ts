@@ -33,7 +33,7 @@ export * from './workflow/templates.js';
 export { WorkflowStepUpdate, advanceToProduction, checkFieldValue, updateStep, type UpdateStepInput } from './workflow/steps.js';
 export { FINAL_SCOPE, assigneesOf, delegationTo, isAssignedFeedback, isAssignedTo, isDirectlyAssigned, isFinalApprover, matchesAssignee, onBehalfOf, type ReviewScope } from './principal/assignees.js';
 export { ABANDON_BOOKKEEPING, transition } from './signoff/transition.js';
-export { approvalCovers, digestSet, isApproved, quorumShortfall, quorumStatus, signoffStatusSummary, type GroupQuorum, type SignoffSummary } from './signoff/summary.js';
+export { approvalCovers, approvalOutdated, digestSet, isApproved, quorumShortfall, quorumStatus, signoffStatusSummary, type GroupQuorum, type SignoffSummary } from './signoff/summary.js';
 export { isResetDue, nextResetDue } from './signoff/schedule.js';
 export { addDuration, isDuration, nextOccurrence, parseDuration, type IsoDuration } from './signoff/duration.js';
 export { createGovernanceService, type GovernanceServiceDeps, type GovernanceServiceInternals } from './service/service.js';

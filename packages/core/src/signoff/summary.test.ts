@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalCovers, isApproved, quorumStatus, signoffStatusSummary } from './summary.js';
+import { approvalCovers, approvalOutdated, isApproved, quorumStatus, signoffStatusSummary } from './summary.js';
 import { DIGESTS, GROUPS_WITH_QUORUM, signoffIn } from './__fixtures__/signoff-fixtures.js';
 import type { Signoff } from './schema.js';
 
@@ -20,6 +20,12 @@ describe('isApproved', () => {
     delete inconsistent.finalApproval;
     expect(isApproved(inconsistent, DIGESTS)).toBe(false);
     expect(approvalCovers({}, [])).toBe(false);
+  });
+
+  it('approvalOutdated: Approved, but the digests changed since', () => {
+    expect(approvalOutdated(so, DIGESTS)).toBe(false);
+    expect(approvalOutdated(so, [DIGESTS[0] as string])).toBe(true);
+    expect(approvalOutdated(signoffIn('Rejected'), [])).toBe(false);
   });
 });
 

@@ -58,6 +58,14 @@ export function isApproved(signoff: Signoff, digests: readonly string[]): boolea
   return signoff.status === 'Approved' && signoff.finalApproval?.status === 'Approved' && approvalCovers(signoff, digests);
 }
 
+/**
+ * The item's digests changed after its approval: the sign-off still says Approved but the approval
+ * no longer covers what would be deployed. A new round (reset) is needed to approve the new digests.
+ */
+export function approvalOutdated(signoff: Signoff, digests: readonly string[]): boolean {
+  return signoff.status === 'Approved' && !approvalCovers(signoff, digests);
+}
+
 export interface SignoffSummary {
   status: SignoffStatus;
   round: number;
