@@ -1,6 +1,6 @@
 import type { Decision, Policy } from '@signoff/core';
 import type { AdmissionResponse } from './envelope.js';
-import type { GatePlan, ImageChange, Workload } from './extract.js';
+import { CONFIRM_ANNOTATION, type GatePlan, type ImageChange, type Workload } from './extract.js';
 
 /** The gate's answer before it is put on the wire. */
 export interface Verdict {
@@ -115,6 +115,9 @@ export function verdictForDecision(workload: Workload, decision: Decision): Verd
       ...reasons.map((r) => (/[.!?]$/.test(r) ? r : `${r}.`)),
       ...(changes.length > 0 ? [`On this update: ${changes.join('; ')}.`] : []),
       ...(link ? [`${link}.`] : []),
+      ...(decision.policy === 'warn' && !decision.confirmed && reasons.some((r) => /confirm/i.test(r))
+        ? [`To deploy it anyway, annotate the ${workload.kind} with ${CONFIRM_ANNOTATION}: "<reason>" (the reason is audited).`]
+        : []),
     ];
     return { allowed: false, message: parts.join(' '), warnings: [], audit };
   }
