@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ok } from '../result.js';
 import { chainEvent } from '../audit/chain.js';
@@ -129,27 +129,54 @@ describe('lowdb store files', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ schemaVersion: 1, lastCommit: 1 });
   });
 
-  it('compacts the journal into the snapshot when it grows past compactBytes', async () => {
+  it('compacts in the background when the journal grows past compactBytes; commits go on meanwhile', async () => {
     const file = fileIn();
     const store = await openLowdbStore(file, { compactBytes: 4096 });
-    for (let i = 0; i < 20; i++) {
+    const folded: number[] = [];
+    for (let i = 0; i < 40; i++) {
       await store.transaction((tx) => {
         tx.put('items', testItem(i));
+        tx.appendAudit(testAuditInput(`items/itm_${i}`));
         return ok(i);
       });
+      // the snapshot is replaced by rename, so a read sees a whole snapshot
+      folded.push((JSON.parse(readFileSync(file, 'utf8')) as { lastCommit: number }).lastCommit);
     }
-    const snap = JSON.parse(readFileSync(file, 'utf8')) as { lastCommit: number };
-    expect(snap.lastCommit).toBeGreaterThan(1); // folded while running, not only at open
-    const tail = readFileSync(`${file}.journal`, 'utf8').split('\n').filter(Boolean);
-    expect(tail.length).toBe(20 - snap.lastCommit);
-    // copy as a crash would leave it: snapshot + the journal tail must give all 20
-    const crashed = fileIn();
-    copyFileSync(file, crashed);
-    copyFileSync(`${file}.journal`, `${crashed}.journal`);
+    // compaction happened while running, not only at open and close
+    expect(Math.max(...folded)).toBeGreaterThan(1);
+    expect(Math.max(...folded)).toBeLessThan(40);
     await store.close();
-    const again = await openLowdbStore(crashed);
-    expect(await again.count('items')).toBe(20);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { lastCommit: number }).lastCommit).toBe(40);
+    expect(readdirSync(dirname(file)).sort()).toEqual(['signoff.json', 'signoff.json.journal']);
+    const again = await openLowdbStore(file);
+    expect(await again.count('items')).toBe(40);
+    expect(await again.verifyAudit()).toMatchObject({ ok: true, count: 40 });
     await again.close();
+  });
+
+  it('replays rotated journals left by an unfinished compaction, in order, then the active one', async () => {
+    const file = fileIn();
+    const store = await openLowdbStore(file);
+    const lines: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      await store.transaction((tx) => {
+        tx.put('users', testUser(i));
+        tx.appendAudit(testAuditInput(`users/usr_${i}`));
+        return ok(i);
+      });
+      lines.push(readFileSync(`${file}.journal`, 'utf8').split('\n').filter(Boolean).at(-1)!);
+    }
+    const base = fileIn();
+    copyFileSync(file, base); // snapshot at commit 0
+    await store.close();
+    // as a crash during a compaction leaves it: journal rotated at commit 3, snapshot not yet replaced
+    writeFileSync(`${base}.journal.3`, `${lines.slice(0, 3).join('\n')}\n`);
+    writeFileSync(`${base}.journal`, `${lines.slice(3).join('\n')}\n`);
+    const again = await openLowdbStore(base);
+    expect((await again.list('users')).map((u) => u.id).sort()).toEqual(['usr_1', 'usr_2', 'usr_3', 'usr_4', 'usr_5']);
+    expect(await again.verifyAudit()).toMatchObject({ ok: true, count: 5 });
+    await again.close();
+    expect(existsSync(`${base}.journal.3`)).toBe(false);
   });
 
   describe('refusals leave the file byte-for-byte unchanged', () => {

@@ -85,22 +85,52 @@ export class DurableJsonFile implements Adapter<SnapshotFile | null> {
     return data;
   }
 
+  /**
+   * Writes the snapshot to a temp file in chunks of about 1 MiB (no giant string; the event
+   * loop runs between chunks), fdatasyncs it, renames it over the file and fsyncs the directory.
+   */
   async write(data: SnapshotFile | null): Promise<void> {
     if (data === null) throw new SignoffFault(ErrorCode.UNAVAILABLE, `store file ${this.file}: nothing to write`);
-    const text = JSON.stringify(data);
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fh = await open(tmp, 'w', 0o600);
+    let total = 0;
     try {
-      await fh.writeFile(text);
+      let buf = `{"schemaVersion":${data.schemaVersion},"lastCommit":${data.lastCommit},"collections":{`;
+      const flush = async (): Promise<void> => {
+        const b = Buffer.from(buf);
+        buf = '';
+        await fh.writeFile(b);
+        total += b.length;
+      };
+      const writeList = async (list: readonly unknown[]): Promise<void> => {
+        buf += '[';
+        for (let i = 0; i < list.length; i++) {
+          buf += (i === 0 ? '' : ',') + JSON.stringify(list[i]);
+          if (buf.length >= CHUNK_CHARS) await flush();
+        }
+        buf += ']';
+      };
+      let first = true;
+      for (const [name, list] of Object.entries(data.collections)) {
+        buf += `${first ? '' : ','}${JSON.stringify(name)}:`;
+        first = false;
+        await writeList(list);
+      }
+      buf += '},"audit":';
+      await writeList(data.audit);
+      buf += '}';
+      await flush();
       await fh.datasync();
     } finally {
       await fh.close();
     }
     await rename(tmp, this.file);
     fsyncDir(dirname(this.file));
-    this.bytes = Buffer.byteLength(text);
+    this.bytes = total;
   }
 }
+
+const CHUNK_CHARS = 1 << 20;
 
 function parseJournal(file: string, text: string, lastCommit: number): { lines: JournalLine[]; torn: boolean } {
   const parts = text.split('\n');
@@ -171,15 +201,35 @@ export async function openLowdbStore(file: string, options: LowdbStoreOptions = 
     const state = new StoreState();
     state.load({ collections: snapshot.collections, audit: snapshot.audit as AuditEvent[] }, ErrorCode.STORE_CORRUPT, `store file ${path}`);
 
-    let journalText = '';
-    try {
-      journalText = await readFile(journalPath, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // journals: rotated ones (`<file>.journal.<c>`, lines up to commit c, left by a compaction
+    // that had not finished) in order, then the active one
+    const dir = dirname(path);
+    const esc = basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const rotatedName = new RegExp(`^${esc}\\.journal\\.(\\d+)$`);
+    const tmpName = new RegExp(`^${esc}\\.\\d+\\.tmp$`);
+    const entries = await readdir(dir);
+    let rotated = entries
+      .map((name) => ({ name, m: rotatedName.exec(name) }))
+      .filter((x): x is { name: string; m: RegExpExecArray } => x.m !== null)
+      .map((x) => ({ upTo: Number(x.m[1]), path: join(dir, x.name) }))
+      .sort((x, y) => x.upTo - y.upTo);
+    const readText = async (p: string): Promise<string> => {
+      try {
+        return await readFile(p, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+        throw e;
+      }
+    };
+    let commit = snapshot.lastCommit;
+    let journalBytes = 0;
+    for (const p of [...rotated.map((r) => r.path), journalPath]) {
+      const text = await readText(p);
+      const { lines } = parseJournal(p, text, commit);
+      for (const line of lines) state.applyBatch(batchFromLine(p, line));
+      commit += lines.length;
+      if (p === journalPath) journalBytes = Buffer.byteLength(text);
     }
-    const { lines, torn } = parseJournal(path, journalText, snapshot.lastCommit);
-    for (const line of lines) state.applyBatch(batchFromLine(path, line));
-    let commit = snapshot.lastCommit + lines.length;
 
     // everything read and valid: from here on the files may be written
     const foundVersion = adapter.foundVersion;
@@ -187,35 +237,67 @@ export async function openLowdbStore(file: string, options: LowdbStoreOptions = 
       await copyFile(path, `${path}.v${foundVersion}.bak`);
     }
     // temp files of snapshot writes interrupted by a crash (we hold the lock: nobody is writing one)
-    const tmpName = new RegExp(`^${basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.tmp$`);
-    for (const name of await readdir(dirname(path))) {
-      if (tmpName.test(name)) await unlink(join(dirname(path), name)).catch(() => undefined);
+    for (const name of entries) {
+      if (tmpName.test(name)) await unlink(join(dir, name)).catch(() => undefined);
     }
     journal = await open(journalPath, 'a', 0o600);
-    const jh = journal;
-    let journalBytes = Buffer.byteLength(journalText);
+    let jh: FileHandle = journal;
 
-    const compact = async (): Promise<void> => {
+    /**
+     * Compaction, part 1 (inside the transaction queue, so no append is in flight): capture the
+     * state (arrays of references to frozen records: a consistent point in time) and rotate the
+     * journal to `<file>.journal.<commit>`, so commits can go on into a fresh journal.
+     * Part 2 (returned promise; may run while later transactions commit): write the snapshot
+     * atomically, then delete the rotated journals it covers.
+     */
+    const beginCompaction = async (): Promise<() => Promise<void>> => {
+      const upTo = commit;
       const data = state.snapshot();
-      low.data = {
-        schemaVersion: CURRENT_SCHEMA_VERSION,
-        lastCommit: commit,
-        collections: data.collections,
-        audit: data.audit,
+      const target = `${journalPath}.${upTo}`;
+      if (journalBytes > 0 && !rotated.some((r) => r.upTo === upTo)) {
+        await rename(journalPath, target);
+        rotated.push({ upTo, path: target });
+        let fresh: FileHandle | undefined;
+        try {
+          fresh = await open(journalPath, 'a', 0o600);
+          fsyncDir(dir);
+        } catch (e) {
+          await fresh?.close().catch(() => undefined);
+          // keep appending to the rotated file: it is replayed like the active one
+          throw e;
+        }
+        const old = jh;
+        jh = fresh;
+        journal = fresh;
+        journalBytes = 0;
+        await old.close();
+      }
+      return async () => {
+        low.data = { schemaVersion: CURRENT_SCHEMA_VERSION, lastCommit: upTo, collections: data.collections, audit: data.audit };
+        try {
+          await low.write();
+        } finally {
+          low.data = null; // the engine's state is the truth; do not keep a second reference
+        }
+        const covered = rotated.filter((r) => r.upTo <= upTo);
+        for (const r of covered) await unlink(r.path).catch(() => undefined);
+        rotated = rotated.filter((r) => r.upTo > upTo);
+        fsyncDir(dir);
       };
-      await low.write();
-      low.data = null; // the engine's state is the truth; do not keep a second reference
-      await jh.truncate(0);
-      await jh.datasync();
-      journalBytes = 0;
+    };
+    const compactNow = async (): Promise<void> => {
+      const finish = await beginCompaction();
+      await finish();
     };
 
-    const needsCompaction = low.data === null || foundVersion !== CURRENT_SCHEMA_VERSION || lines.length > 0 || torn || journalBytes > 0;
-    if (needsCompaction) await compact();
-    fsyncDir(dirname(path));
+    const needsCompaction =
+      low.data === null || foundVersion !== CURRENT_SCHEMA_VERSION || journalBytes > 0 || rotated.length > 0;
+    if (needsCompaction) await compactNow();
+    fsyncDir(dir);
 
     let broken: Error | undefined;
     let closed = false;
+    let compacting: Promise<void> | undefined;
     const engine = new StoreEngine(state, {
       persist: async (batch) => {
         if (broken) throw new SignoffFault(ErrorCode.UNAVAILABLE, `store file ${path} is unavailable after a failed write: ${broken.message}`);
@@ -240,14 +322,18 @@ export async function openLowdbStore(file: string, options: LowdbStoreOptions = 
         commit++;
       },
       afterCommit: async () => {
-        if (closed) return;
-        if (journalBytes > compactBytes && journalBytes > adapter.bytes) {
-          try {
-            await compact();
-          } catch {
-            // the journal still holds every commit; compaction is retried after the next one
-          }
+        if (closed || compacting || !(journalBytes > compactBytes && journalBytes > adapter.bytes)) return;
+        let finish: () => Promise<void>;
+        try {
+          finish = await beginCompaction();
+        } catch {
+          return; // the journals still hold every commit; retried after a later commit
         }
+        compacting = finish()
+          .catch(() => undefined)
+          .finally(() => {
+            compacting = undefined;
+          });
       },
     });
 
@@ -258,7 +344,8 @@ export async function openLowdbStore(file: string, options: LowdbStoreOptions = 
           engine.markClosed();
           closed = true;
           try {
-            if (!broken && journalBytes > 0) await compact();
+            await compacting;
+            if (!broken && (journalBytes > 0 || rotated.length > 0)) await compactNow();
           } finally {
             await jh.close();
             lock.release();
