@@ -35,10 +35,21 @@ export function itemApproval(item: Item, mandatorySteps?: readonly string[]): It
     if (so.status !== 'Approved') return { status: so.status, approved: false, stepId, approvedDigests: EMPTY };
   }
   const [firstStep, first] = counted[0] as [string, Signoff];
-  let covered: ReadonlySet<string> = new Set(first.approvedDigests ?? []);
+  let covered = approvedSet(first);
   for (const [, so] of counted.slice(1)) {
-    const other = new Set(so.approvedDigests ?? []);
+    const other = approvedSet(so);
     covered = new Set([...covered].filter((k) => other.has(k)));
   }
   return { status: 'Approved', approved: true, stepId: firstStep, approvedDigests: covered };
+}
+
+/** Store records are immutable, so a sign-off's approved set is built once. */
+const approvedSets = new WeakMap<Signoff, ReadonlySet<string>>();
+function approvedSet(so: Signoff): ReadonlySet<string> {
+  let set = approvedSets.get(so);
+  if (!set) {
+    set = new Set(so.approvedDigests ?? []);
+    approvedSets.set(so, set);
+  }
+  return set;
 }

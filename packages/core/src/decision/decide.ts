@@ -42,17 +42,23 @@ interface Seen {
 }
 
 function recognise(raws: readonly string[]): Seen[] {
-  return raws.map((raw) => {
+  const out: Seen[] = [];
+  for (const raw of raws) {
     const r = parseArtifact(raw);
-    return r.ok ? { raw, parsed: r.value } : { raw, problem: r.error.issues?.[0]?.message ?? r.error.message };
-  });
+    out.push(r.ok ? { raw, parsed: r.value } : { raw, problem: r.error.issues?.[0]?.message ?? r.error.message });
+  }
+  return out;
 }
 
 /** A `warn` stays a warning when confirmation is not required or was given; otherwise it is a denial. */
-function warnOrDeny(infrastructure: Infrastructure, request: DecisionRequest): { outcome: Outcome; confirmed: boolean } {
-  if (request.confirmation) return { outcome: 'warn', confirmed: true };
-  return infrastructure.requireConfirmation ? { outcome: 'deny', confirmed: false } : { outcome: 'warn', confirmed: false };
+function warnOrDeny(infrastructure: Infrastructure, request: DecisionRequest): { readonly outcome: Outcome; readonly confirmed: boolean } {
+  if (request.confirmation) return WARN_CONFIRMED;
+  return infrastructure.requireConfirmation ? DENY : WARN;
 }
+const DENY = { outcome: 'deny', confirmed: false } as const;
+const ALLOW = { outcome: 'allow', confirmed: false } as const;
+const WARN = { outcome: 'warn', confirmed: false } as const;
+const WARN_CONFIRMED = { outcome: 'warn', confirmed: true } as const;
 
 /**
  * May `request`'s artifacts be deployed to `infrastructure`? Pure: the same inputs give the
@@ -74,61 +80,68 @@ export function decide(
 ): Decision {
   const seen = recognise(request.artifacts);
   const policy = infrastructure.policy;
-  const base = {
-    policy,
-    infrastructureId: infrastructure.id,
-    decidedAt: context.now,
-    ...(context.reviewUrl !== undefined && item ? { reviewUrl: context.reviewUrl } : {}),
-  };
 
   if (!item) {
-    const artifacts: ArtifactVerdict[] = seen.map(({ raw, parsed }) => verdict(raw, parsed, false));
+    const artifacts = seen.map((s) => verdict(s.raw, s.parsed, false));
     if (seen.length === 0 && context.unknownItemRef === undefined) {
-      return { ...base, outcome: 'allow', signoffStatus: 'Unmatched', approved: false, artifacts, reasons: [say.nothingToRun()], confirmed: false };
+      return result(infrastructure, context, 'allow', 'Unmatched', false, artifacts, [say.nothingToRun()], false);
     }
     const action = infrastructure.unmatched ?? defaultUnmatched(policy);
-    const { outcome, confirmed } = action === 'deny' ? { outcome: 'deny' as const, confirmed: false } : action === 'warn' ? warnOrDeny(infrastructure, request) : { outcome: 'allow' as const, confirmed: false };
-    const reasons = [
-      say.unmatchedPolicy(infrastructure, action, outcome, infrastructure.unmatched === undefined),
-      ...(context.unknownItemRef !== undefined ? [say.unknownRef(context.unknownItemRef, seen.length > 0)] : []),
-      ...say.artifactProblems(seen, { kind: 'unmatched' }),
-      ...(confirmed && request.confirmation ? [say.confirmedWith(request.confirmation.reason)] : []),
-    ];
-    return { ...base, outcome, signoffStatus: 'Unmatched', approved: false, artifacts, reasons, confirmed };
+    const { outcome, confirmed } = action === 'deny' ? DENY : action === 'warn' ? warnOrDeny(infrastructure, request) : ALLOW;
+    const reasons = [say.unmatchedPolicy(infrastructure, action, outcome, infrastructure.unmatched === undefined)];
+    if (context.unknownItemRef !== undefined) reasons.push(say.unknownRef(context.unknownItemRef, seen.length > 0));
+    reasons.push(...say.artifactProblems(seen, { kind: 'unmatched' }));
+    if (confirmed && request.confirmation) reasons.push(say.confirmedWith(request.confirmation.reason));
+    return result(infrastructure, context, outcome, 'Unmatched', false, artifacts, reasons, confirmed);
   }
 
   const ref = context.itemRef ?? `${item.projectId}/${item.name}@${item.version}`;
   const approval = itemApproval(item, context.mandatorySignoffSteps);
-  const artifacts = seen.map(({ raw, parsed }) => verdict(raw, parsed, approval.approved && parsed?.key !== undefined && approval.approvedDigests.has(parsed.key)));
-  const approved = approval.approved && artifacts.every((a) => a.covered);
-  const itemInfo = { id: item.id, kind: item.kind, ref, projectId: item.projectId };
-  const unknown = context.unknownItemRef !== undefined ? [say.unknownRefMatchedByDigest(context.unknownItemRef, ref)] : [];
-
-  if (approved) {
-    return {
-      ...base,
-      outcome: 'allow',
-      signoffStatus: approval.status,
-      approved: true,
-      item: itemInfo,
-      artifacts,
-      reasons: [say.approved(ref, artifacts.length), ...unknown],
-      confirmed: false,
-    };
+  let approved = approval.approved;
+  const artifacts: ArtifactVerdict[] = [];
+  for (const s of seen) {
+    const covered = approval.approved && s.parsed?.key !== undefined && approval.approvedDigests.has(s.parsed.key);
+    if (!covered) approved = false;
+    artifacts.push(verdict(s.raw, s.parsed, covered));
   }
 
-  const { outcome, confirmed } = policy === 'prevent' ? { outcome: 'deny' as const, confirmed: false } : policy === 'warn' ? warnOrDeny(infrastructure, request) : { outcome: 'allow' as const, confirmed: false };
-  const itemDigests = approval.approved ? undefined : new Set(item.digests);
-  const reasons = [
-    say.unapprovedPolicy(infrastructure, outcome),
-    ...(approval.approved ? [] : [say.notApproved(ref, approval.status, context.approvers, context.reviewUrl)]),
-    ...say.artifactProblems(seen, approval.approved ? { kind: 'approved', ref, covered: approval.approvedDigests } : { kind: 'unapproved', ref, itemDigests: itemDigests ?? new Set() }),
-    ...unknown,
-    ...(confirmed && request.confirmation ? [say.confirmedWith(request.confirmation.reason)] : []),
-  ];
-  return { ...base, outcome, signoffStatus: approval.status, approved: false, item: itemInfo, artifacts, reasons, confirmed };
+  let decision: Decision;
+  if (approved) {
+    const reasons = [say.approved(ref, artifacts.length)];
+    if (context.unknownItemRef !== undefined) reasons.push(say.unknownRefMatchedByDigest(context.unknownItemRef, ref));
+    decision = result(infrastructure, context, 'allow', approval.status, true, artifacts, reasons, false);
+  } else {
+    const { outcome, confirmed } = policy === 'prevent' ? DENY : policy === 'warn' ? warnOrDeny(infrastructure, request) : ALLOW;
+    const reasons = [say.unapprovedPolicy(infrastructure, outcome)];
+    if (!approval.approved) reasons.push(say.notApproved(ref, approval.status, context.approvers, context.reviewUrl));
+    reasons.push(
+      ...say.artifactProblems(seen, approval.approved ? { kind: 'approved', ref, covered: approval.approvedDigests } : { kind: 'unapproved', ref, itemDigests: new Set(item.digests) }),
+    );
+    if (context.unknownItemRef !== undefined) reasons.push(say.unknownRefMatchedByDigest(context.unknownItemRef, ref));
+    if (confirmed && request.confirmation) reasons.push(say.confirmedWith(request.confirmation.reason));
+    decision = result(infrastructure, context, outcome, approval.status, false, artifacts, reasons, confirmed);
+  }
+  decision.item = { id: item.id, kind: item.kind, ref, projectId: item.projectId };
+  if (context.reviewUrl !== undefined) decision.reviewUrl = context.reviewUrl;
+  return decision;
+}
+
+/** One object shape for every decision (optional fields are added by the caller). */
+function result(
+  infrastructure: Infrastructure,
+  context: DecideContext,
+  outcome: Outcome,
+  signoffStatus: Decision['signoffStatus'],
+  approved: boolean,
+  artifacts: ArtifactVerdict[],
+  reasons: string[],
+  confirmed: boolean,
+): Decision {
+  return { outcome, policy: infrastructure.policy, infrastructureId: infrastructure.id, signoffStatus, approved, artifacts, reasons, confirmed, decidedAt: context.now };
 }
 
 function verdict(raw: string, parsed: Artifact | undefined, covered: boolean): ArtifactVerdict {
-  return { artifact: raw, ...(parsed?.key !== undefined ? { key: parsed.key } : {}), covered, pinned: parsed?.pinned ?? false };
+  const v: ArtifactVerdict = { artifact: raw, covered, pinned: parsed?.pinned ?? false };
+  if (parsed?.key !== undefined) v.key = parsed.key;
+  return v;
 }

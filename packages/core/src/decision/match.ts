@@ -68,7 +68,10 @@ function* steps(request: Pick<DecisionRequest, 'item' | 'artifacts'>): Generator
     }
   }
   const best = pick([...hits.values()], keys);
-  return { ...(best ? { item: best } : {}), ...(unknownItemRef !== undefined ? { unknownItemRef } : {}) };
+  const result: MatchResult = {};
+  if (best) result.item = best;
+  if (unknownItemRef !== undefined) result.unknownItemRef = unknownItemRef;
+  return result;
 }
 
 /** Most deployed keys covered; on a tie, an approved item whose approval covers the most; then the lowest id. */

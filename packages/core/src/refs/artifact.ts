@@ -52,14 +52,18 @@ export function uriKey(uri: string): string {
  * a bare digest (`sha256:<hex>`), or an OCI image reference (pinned when it carries a digest).
  */
 export function parseArtifact(raw: string): Result<Artifact> {
+  return recognise(raw);
+}
+
+function recognise(raw: string): Result<Artifact> {
   const input = raw.trim();
-  if (HAS_SCHEME_RE.test(input)) {
+  if (input.includes('://') && HAS_SCHEME_RE.test(input)) {
     if (!URI_RE.test(input)) {
       return err('VALIDATION', `"${clip(raw)}" is not a valid storage URI: it contains whitespace or has no path`, [{ path: [], message: 'invalid URI' }]);
     }
     return ok({ raw, kind: 'uri', key: uriKey(input), pinned: true });
   }
-  if (BARE_DIGEST_RE.test(input) || DIGEST_LIKE_RE.test(input)) {
+  if (!input.includes('/') && !input.includes('@') && (BARE_DIGEST_RE.test(input) || DIGEST_LIKE_RE.test(input))) {
     const problem = digestProblem(input);
     if (problem) return err('VALIDATION', `"${clip(raw)}" is not a valid digest: ${problem}`, [{ path: [], message: problem }]);
     return ok({ raw, kind: 'digest', key: input, pinned: true });
@@ -67,15 +71,10 @@ export function parseArtifact(raw: string): Result<Artifact> {
   const image = parseImageRef(input);
   if (!image.ok) return image;
   const { digest, repository, name, tag } = image.value;
-  return ok({
-    raw,
-    kind: 'image',
-    ...(digest !== undefined ? { key: digest } : {}),
-    pinned: digest !== undefined,
-    repository,
-    name,
-    ...(tag !== undefined ? { tag } : {}),
-  });
+  const artifact: Artifact = { raw, kind: 'image', pinned: digest !== undefined, repository, name };
+  if (digest !== undefined) artifact.key = digest;
+  if (tag !== undefined) artifact.tag = tag;
+  return ok(artifact);
 }
 
 /** The matching key of an artifact string, or `undefined` (unpinned image, invalid input). */

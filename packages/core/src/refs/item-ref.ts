@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { err, ok, type Result } from '../result.js';
-import { Id, Slug, Version } from '../schemas/common.js';
+import { Slug, Version } from '../schemas/common.js';
 
 /** The parts of an item reference `project/name@version`. */
 export interface ItemRef {
@@ -11,6 +11,9 @@ export interface ItemRef {
 }
 
 const MAX_REF = 64 * 3 + 2;
+/** Slug / Slug @ Version, as in schemas/common.ts (the zod schemas explain failures). */
+const REF_RE = /^([a-z0-9][a-z0-9._-]{0,63})\/([a-z0-9][a-z0-9._-]{0,63})@([A-Za-z0-9][A-Za-z0-9._+-]{0,63})$/;
+const ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /**
  * Parses `project/name@version` (project key and name are slugs, the version is letters, digits,
@@ -18,6 +21,8 @@ const MAX_REF = 64 * 3 + 2;
  * `undefined`-returning form.
  */
 export function checkItemRef(input: string): Result<ItemRef> {
+  const fast = REF_RE.exec(input);
+  if (fast) return ok({ project: fast[1] as string, name: fast[2] as string, version: fast[3] as string });
   if (input.length > MAX_REF) return err('VALIDATION', `item reference is longer than ${MAX_REF} characters`, [{ path: [], message: 'too long' }]);
   const slash = input.indexOf('/');
   const at = input.lastIndexOf('@');
@@ -55,7 +60,7 @@ export function formatItemRef(a: string | ItemRef, name?: string, version?: stri
 
 /** True for a record id (`itm_…`), as opposed to a `project/name@version` reference. */
 export function isItemId(input: string): boolean {
-  return Id.safeParse(input).success;
+  return ID_RE.test(input);
 }
 
 /** A zod schema for `project/name@version` strings that yields the parts. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { checkItemRef, formatItemRef, isItemId, ItemIdOrRef, ItemRefString, parseItemRef } from './item-ref.js';
-import { formatImageRef, parseImageRef } from './image-ref.js';
+import { formatImageRef, parseImageRef, parseImageRefByGrammar, scanImageRef } from './image-ref.js';
 import { artifactKey, itemDigestKeys, normaliseStorageUri, parseArtifact, shortenDigests } from './artifact.js';
 
 const HEX = 'f'.repeat(64);
@@ -117,6 +117,8 @@ describe('image references (distribution/reference grammar)', () => {
     ['foo//bar', 'expected'],
     ['foo/-bar', 'expected'],
     ['foo_/bar', 'expected'],
+    ['[a]/b', 'neither a registry host nor a repository path component'],
+    ['a.b__c/d', 'is not a registry host'],
   ])('rejects %j (%s)', (input, why) => {
     const r = parseImageRef(input);
     expect(r.ok).toBe(false);
@@ -148,6 +150,33 @@ describe('image references (distribution/reference grammar)', () => {
           expect(r.value.digest).toBe(x === undefined ? undefined : `sha256:${x}`);
         }
       }),
+    );
+  });
+
+  it('the fast scanner and the grammar agree', () => {
+    const piece = fc.constantFrom('a', 'b', 'z', '0', '9', 'A', '.', '..', '_', '__', '___', '-', '--', '/', '//', ':', '5000', '@', '[', ']', '::1', 'localhost', 'docker.io', 'index.docker.io', 'x.y', ' ', 'é');
+    const digest = fc.constantFrom('', `@sha256:${HEX}`, `@sha256:${'A'.repeat(64)}`, '@sha256:abc', `@sha512:${'a'.repeat(128)}`, `@md5:${'a'.repeat(32)}`);
+    const check = (s: string) => {
+      const fast = scanImageRef(s);
+      const slow = parseImageRefByGrammar(s);
+      if (fast) expect(slow, s).toEqual({ ok: true, value: fast });
+      // The scanner answers every valid reference except those with a digest other than sha256.
+      if (slow.ok && (slow.value.digest === undefined || slow.value.digest.startsWith('sha256:'))) expect(fast, s).toBeDefined();
+      expect(parseImageRef(s)).toEqual(slow);
+    };
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), fc.option(fc.constantFrom(':', ':v1', ':V1.2-rc_3', ':-x'), { nil: '' }), digest, (ps, tag, d) => check(ps.join('') + tag + d)), { numRuns: 6_000 });
+    fc.assert(fc.property(fc.string({ maxLength: 80 }), check), { numRuns: 2_000 });
+    // Mostly valid references, some with one character changed.
+    const comp = fc.stringMatching(/^[a-z0-9]{1,4}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,4}){0,2}$/);
+    const host = fc.stringMatching(/^(?:[a-zA-Z0-9][a-zA-Z0-9-]{0,3}[a-zA-Z0-9]?(?:\.[a-z0-9]{1,4}){0,2}|localhost|\[[0-9a-f:]{1,6}\])(?::[0-9]{1,5})?$/);
+    fc.assert(
+      fc.property(fc.option(host, { nil: undefined }), fc.array(comp, { minLength: 1, maxLength: 3 }), fc.option(fc.stringMatching(/^\w[\w.-]{0,8}$/), { nil: undefined }), digest, fc.nat(), fc.constantFrom('', 'A', '-', '_', '.', '/', ':', '@', '$'), (h, path, t, d, at, ch) => {
+        const raw = [...(h !== undefined ? [h] : []), ...path].join('/') + (t !== undefined ? `:${t}` : '') + d;
+        const i = at % (raw.length + 1);
+        check(raw);
+        check(raw.slice(0, i) + ch + raw.slice(i + (ch === '' ? 1 : 0)));
+      }),
+      { numRuns: 8_000 },
     );
   });
 

@@ -1,0 +1,238 @@
+// Decision time per call as governed items grow: match (index lookups by reference and by
+// digest) + decide, with 1k, 10k and 100k items. Two index flavours: plain Maps read
+// synchronously (matchItemSync: what an embedded hot path uses) and the memory store read through
+// its async Store interface (matchItem). Baseline measured in the same run with the same timer: a
+// bare Map.get, and JSON.stringify of the request.
+//
+// Run: npx tsc -b packages/core && node packages/core/bench/decision.bench.mjs
+// Options: --sizes 1000,10000,100000 --calls 50000 --json
+import { createHash } from 'node:crypto';
+import { createMemoryStore, decide, formatItemRef, itemDigestKeys, matchItem, matchItemSync } from '../dist/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const SIZES = opt('sizes', '1000,10000,100000').split(',').map(Number);
+const CALLS = Number(opt('calls', '50000'));
+const WARMUP = Math.min(20_000, CALLS);
+const T = '2026-03-01T09:00:00.000Z';
+const hex = (s) => createHash('sha256').update(String(s)).digest('hex');
+
+function project(n) {
+  return {
+    id: `prj_${n}`,
+    key: `proj${n}`,
+    name: `Project ${n}`,
+    description: '',
+    owner: 'usr_owner',
+    links: [],
+    workflow: { templateId: 'tpl_project', steps: [{ id: 'exploration', status: 'Ongoing', notes: '', links: [], fields: {} }] },
+    qualification: { decision: 'Go', comments: '', plan: '' },
+    reviewers: { feedbackGroups: [], finalApprovers: [{ kind: 'user', id: 'usr_fiona' }] },
+    itemTemplates: { bundle: 'tpl_item', modelVersion: 'tpl_item' },
+    createdBy: 'usr_owner',
+    createdAt: T,
+    updatedAt: T,
+  };
+}
+
+const PROJECTS = 10;
+/** Bundle n: three pinned images; every fourth one is waiting for its final approval, the rest approved. */
+function item(n) {
+  const images = [0, 1, 2].map((k) => `registry.example.com/team${n % PROJECTS}/app${k}@sha256:${hex(`${n}/${k}`)}`);
+  const artifacts = { images, storage: [] };
+  const digests = itemDigestKeys(artifacts);
+  const approved = n % 4 !== 0;
+  return {
+    id: `itm_${n}`,
+    kind: 'bundle',
+    projectId: `prj_${n % PROJECTS}`,
+    name: `bundle${n}`,
+    version: '1.0.0',
+    description: '',
+    artifacts,
+    digests,
+    importance: 'High',
+    links: [],
+    workflow: { templateId: 'tpl_item', steps: [{ id: 'review', status: 'Ongoing', notes: '', links: [], fields: {} }] },
+    signoffs: {
+      review: {
+        status: approved ? 'Approved' : 'Waiting for final approval',
+        round: 1,
+        feedback: [],
+        delegations: [],
+        notified: [],
+        ...(approved ? { approvedDigests: digests, approvedAt: T, finalApproval: { author: 'usr_fiona', authorKind: 'user', status: 'Approved', comment: '', createdAt: T, updatedAt: T } } : {}),
+        updatedAt: T,
+      },
+    },
+    createdBy: 'usr_owner',
+    createdAt: T,
+    updatedAt: T,
+  };
+}
+
+const infra = {
+  id: 'production',
+  name: 'Production',
+  description: '',
+  policy: 'prevent',
+  requireConfirmation: false,
+  unmatched: 'deny',
+  production: true,
+  advanceWorkflowOnDeploy: false,
+  namespaces: [],
+  githubEnvironments: [],
+  createdAt: T,
+  updatedAt: T,
+};
+
+/** A request mix: by reference + digests (approved, then unapproved), by digests alone, and a changed digest. */
+function requestFor(items, i) {
+  const it = items[(i * 7919) % items.length];
+  const ref = `proj${it.projectId.slice(4)}/${it.name}@${it.version}`;
+  switch (i % 4) {
+    case 0:
+    case 1:
+      return { item: ref, artifacts: it.artifacts.images, dryRun: true };
+    case 2:
+      return { artifacts: it.artifacts.images, dryRun: true };
+    default:
+      return { item: ref, artifacts: [...it.artifacts.images.slice(0, 2), `registry.example.com/team0/app2@sha256:${hex(`changed${i}`)}`], dryRun: true };
+  }
+}
+
+function mapIndexes(items) {
+  const byId = new Map();
+  const byRef = new Map();
+  const byDigest = new Map();
+  const refById = new Map();
+  for (const it of items) {
+    const ref = formatItemRef(`proj${it.projectId.slice(4)}`, it.name, it.version);
+    byId.set(it.id, it);
+    byRef.set(ref, it);
+    refById.set(it.id, ref);
+    for (const k of it.digests) {
+      const l = byDigest.get(k);
+      if (l) l.push(it);
+      else byDigest.set(k, [it]);
+    }
+  }
+  return {
+    lookups: { itemById: (id) => byId.get(id), itemByRef: (p, n, v) => byRef.get(`${p}/${n}@${v}`), itemsByDigest: (k) => byDigest.get(k) ?? [] },
+    refById,
+  };
+}
+
+function context(item, ref, unknownItemRef) {
+  return {
+    now: T,
+    ...(item ? { itemRef: ref, reviewUrl: `https://signoff.example.com/items/${item.id}`, approvers: ['Fiona Final'] } : {}),
+    ...(unknownItemRef !== undefined ? { unknownItemRef } : {}),
+  };
+}
+
+function stats(ns) {
+  ns.sort((a, b) => a - b);
+  const q = (p) => ns[Math.min(ns.length - 1, Math.floor(p * ns.length))] / 1000;
+  return { median: q(0.5), p99: q(0.99) };
+}
+
+function measureSync(requests, fn) {
+  const ns = new Float64Array(CALLS);
+  for (let i = 0; i < WARMUP; i++) fn(requests[i % requests.length]);
+  for (let i = 0; i < CALLS; i++) {
+    const r = requests[i % requests.length];
+    const t0 = process.hrtime.bigint();
+    fn(r);
+    ns[i] = Number(process.hrtime.bigint() - t0);
+  }
+  return stats(ns);
+}
+
+async function measureAsync(requests, fn) {
+  const ns = new Float64Array(CALLS);
+  for (let i = 0; i < WARMUP; i++) await fn(requests[i % requests.length]);
+  for (let i = 0; i < CALLS; i++) {
+    const r = requests[i % requests.length];
+    const t0 = process.hrtime.bigint();
+    await fn(r);
+    ns[i] = Number(process.hrtime.bigint() - t0);
+  }
+  return stats(ns);
+}
+
+const rows = [];
+const outcomes = { allow: 0, warn: 0, deny: 0 };
+for (const size of SIZES) {
+  const items = Array.from({ length: size }, (_, n) => item(n));
+  const requests = Array.from({ length: 4096 }, (_, i) => requestFor(items, i));
+  const { lookups, refById } = mapIndexes(items);
+
+  // Baselines: a bare Map lookup by digest, and serialising the request.
+  const keys = requests.map((r) => r.artifacts[0].slice(r.artifacts[0].indexOf('@') + 1));
+  let k = 0;
+  const digestMap = new Map(items.flatMap((it) => it.digests.map((d) => [d, it])));
+  const mapGet = measureSync(requests, () => digestMap.get(keys[k++ & 4095]));
+  const stringify = measureSync(requests, (r) => JSON.stringify(r));
+
+  const viaMapsFn = (r) => {
+    const m = matchItemSync(r, lookups);
+    const d = decide(infra, m.item, r, context(m.item, m.item && refById.get(m.item.id), m.unknownItemRef));
+    outcomes[d.outcome]++;
+    return d;
+  };
+  const viaMaps = measureSync(requests, viaMapsFn);
+  // Cold: every image string is new (a unique tag before the digest), so nothing is remembered
+  // from an earlier call and each artifact is parsed.
+  const fresh = Array.from({ length: CALLS }, (_, i) => {
+    const r = requestFor(items, i);
+    return { ...r, artifacts: r.artifacts.map((a) => a.replace('@', `:run${size}-${i}@`)) };
+  });
+  const cold = measureSync(fresh, viaMapsFn);
+
+  const t0 = performance.now();
+  const store = createMemoryStore({ initial: { projects: Array.from({ length: PROJECTS }, (_, n) => project(n)), items } });
+  const loadMs = performance.now() - t0;
+  const viaStore = await measureAsync(requests, async (r) => {
+    const m = await matchItem(r, store);
+    const d = decide(infra, m.item, r, context(m.item, m.item && `proj${m.item.projectId.slice(4)}/${m.item.name}@${m.item.version}`, m.unknownItemRef));
+    return d;
+  });
+  await store.close();
+  rows.push({ size, mapGet, stringify, viaMaps, cold, viaStore, loadMs });
+}
+
+const base = rows[0];
+const f = (x) => x.toFixed(2);
+const table = [
+  ['items', 'baseline Map.get p50', 'JSON.stringify p50', 'decide+match (Maps) p50', 'p99', 'ratio vs Map.get', 'ratio vs stringify', 'flat vs 1k', 'cold artifacts p50', 'p99', 'memory store (async) p50', 'p99', 'flat vs 1k'],
+  ...rows.map((r) => [
+    r.size.toLocaleString('en-US'),
+    `${f(r.mapGet.median)} µs`,
+    `${f(r.stringify.median)} µs`,
+    `${f(r.viaMaps.median)} µs`,
+    `${f(r.viaMaps.p99)} µs`,
+    `${(r.viaMaps.median / r.mapGet.median).toFixed(1)}×`,
+    `${(r.viaMaps.median / r.stringify.median).toFixed(1)}×`,
+    `${(r.viaMaps.median / base.viaMaps.median).toFixed(2)}`,
+    `${f(r.cold.median)} µs`,
+    `${f(r.cold.p99)} µs`,
+    `${f(r.viaStore.median)} µs`,
+    `${f(r.viaStore.p99)} µs`,
+    `${(r.viaStore.median / base.viaStore.median).toFixed(2)}`,
+  ]),
+];
+
+if (args.includes('--json')) {
+  console.log(JSON.stringify({ node: process.version, calls: CALLS, rows, outcomes }, null, 2));
+} else {
+  console.log(`decision time per call (node ${process.version}, ${CALLS.toLocaleString('en-US')} timed calls per cell, request mix: 1/2 by reference approved or not, 1/4 by digests alone, 1/4 with a changed digest)`);
+  console.log(`| ${table[0].join(' | ')} |`);
+  console.log(`|${table[0].map(() => '---').join('|')}|`);
+  for (const row of table.slice(1)) console.log(`| ${row.join(' | ')} |`);
+  console.log(`outcomes (Maps runs): ${JSON.stringify(outcomes)}; target: median < 5 µs, flat (ratio ~1) as items grow`);
+  console.log('cold: every artifact string is new to the process (nothing remembered), so each one is parsed');
+}
