@@ -320,6 +320,21 @@ export function describeStoreConformance(
         await expect(store.transaction(async () => store.transaction(() => ok(1)))).rejects.toThrow(/inside a transaction/);
       });
 
+      it('work started inside a transaction may open its own transaction once the first has finished', async () => {
+        const store = await fresh();
+        let later: Promise<Result<number>> | undefined;
+        await store.transaction((tx) => {
+          tx.put('projects', testProject(1));
+          later = sleep(5).then(() => store.transaction((tx2) => {
+            tx2.put('projects', testProject(2));
+            return ok(2);
+          }));
+          return ok(1);
+        });
+        expect(await later).toEqual({ ok: true, value: 2 });
+        expect(await store.count('projects')).toBe(2);
+      });
+
       it('a finished transaction cannot be written to', async () => {
         const store = await fresh();
         let leaked: Parameters<Parameters<Store['transaction']>[0]>[0] | undefined;

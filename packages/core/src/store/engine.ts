@@ -508,7 +508,8 @@ export interface EngineOptions {
   afterCommit?: () => Promise<void>;
 }
 
-const activeTx = new AsyncLocalStorage<StoreEngine>();
+/** The transaction whose callback is running (work it started keeps the context after it ends). */
+const activeTx = new AsyncLocalStorage<{ engine: StoreEngine; tx: Transaction }>();
 
 /**
  * The store's behaviour over a StoreState: serialised transactions, reads, audit.
@@ -542,7 +543,8 @@ export class StoreEngine extends CommittedReader {
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<Result<T>> | Result<T>): Promise<Result<T>> {
-    if (activeTx.getStore() === this) {
+    const outer = activeTx.getStore();
+    if (outer?.engine === this && !outer.tx.closed) {
       return Promise.reject(
         new SignoffFault(ErrorCode.CONFLICT, 'store.transaction() called inside a transaction of the same store: use the tx you were given'),
       );
@@ -553,7 +555,7 @@ export class StoreEngine extends CommittedReader {
       const tx = new Transaction(this.state);
       let result: Result<T>;
       try {
-        result = await activeTx.run(this, () => fn(tx));
+        result = await activeTx.run({ engine: this, tx }, () => fn(tx));
       } catch (e) {
         tx.closed = true;
         if (e instanceof TxValidationFault) return { ok: false, error: tx.failure ?? e.error };
