@@ -85,6 +85,14 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
   };
 }
 
+/**
+ * The answer of sign-in and "who am I": the principal itself (what core's route table and
+ * client expect of `login`), plus the CSRF token and how the caller is authenticated.
+ */
+function sessionBody(info: SessionInfo): Principal & { csrfToken: string; method: SessionInfo['method'] } {
+  return { ...info.principal, csrfToken: info.csrfToken, method: info.method };
+}
+
 /** `POST /api/v1/session` (sign in), `GET` (who am I + CSRF token), `DELETE` (sign out). */
 export function createSessionRouter(manager: SessionManager): Router {
   const router = express.Router();
@@ -102,7 +110,7 @@ export function createSessionRouter(manager: SessionManager): Router {
         sendProblem(req, res, result.error);
         return;
       }
-      res.status(200).json(result.value);
+      res.status(200).json(sessionBody(result.value));
     }),
   );
   router.get('/api/v1/session', (req, res) => {
@@ -110,8 +118,7 @@ export function createSessionRouter(manager: SessionManager): Router {
       sendProblem(req, res, unauthenticated);
       return;
     }
-    const info: SessionInfo = { principal: req.principal, csrfToken: req.csrfToken, method: req.authMethod };
-    res.json(info);
+    res.json(sessionBody({ principal: req.principal, csrfToken: req.csrfToken, method: req.authMethod }));
   });
   router.delete('/api/v1/session', (req, res) => {
     manager.signOut(req, res);
