@@ -93,10 +93,12 @@ describe('reviewer UI in a browser: the seed tutorial', () => {
 
   it('Olivia walks Exploration and Qualification and qualifies the project Go', async () => {
     await button(step(olivia, 'Exploration'), 'Set as Ongoing').click();
+    await expect.poll(() => step(olivia, 'Exploration').locator('.badge').first().textContent()).toBe('Ongoing');
     await step(olivia, 'Exploration').getByLabel('Notes for Exploration').fill('We need to start researching the risk, value, cost, and feasibility of this project.');
     await button(step(olivia, 'Exploration'), 'Set as Finished').click();
     await expect.poll(() => step(olivia, 'Exploration').locator('.badge').first().textContent()).toBe('Finished');
     await button(step(olivia, 'Qualification'), 'Set as Ongoing').click();
+    await expect.poll(() => step(olivia, 'Qualification').locator('.badge').first().textContent()).toBe('Ongoing');
     await olivia.getByLabel('Value (1–5)').selectOption('4');
     await olivia.getByLabel('Risk (1–5)').selectOption('2');
     await olivia.getByLabel('Feasibility (1–5)').selectOption('5');
@@ -139,7 +141,7 @@ describe('reviewer UI in a browser: the seed tutorial', () => {
     await row.getByRole('link').click();
     const business = tile(bob, 'Business');
     await business.getByLabel('Approved').check();
-    await business.getByLabel('Comment').fill('LGTM');
+    await business.getByLabel('Comment for Business').fill('LGTM');
     await button(business, 'Submit review').click();
     await expect.poll(() => bob.locator('.msg.ok').textContent()).toContain('Review submitted.');
     await expect.poll(() => tile(bob, 'Business').locator('.reviews').textContent()).toContain('LGTM');
@@ -163,7 +165,7 @@ describe('reviewer UI in a browser: the seed tutorial', () => {
     await row.getByRole('link').click();
     const final = tile(fiona, 'Final approval');
     await final.getByLabel('Rejected').check();
-    await final.getByLabel('Comment').fill('Fails to meet requirements');
+    await final.getByLabel('Final approval comment').fill('Fails to meet requirements');
     await button(final, 'Submit final review').click();
     await expect.poll(() => fiona.locator('#signoff h2').textContent()).toContain('Rejected');
     expect(await tile(fiona, 'Final approval').textContent()).toContain('Fails to meet requirements');
@@ -204,7 +206,7 @@ describe('reviewer UI in a browser: the seed tutorial', () => {
   it('abandon and cancel abandon of a model version sign-off restores the reviews', async () => {
     await olivia.goto(urls.project!);
     await summary(olivia, 'Create a governed model').click();
-    await olivia.getByLabel('Model name').fill('churn');
+    await olivia.getByLabel('Name of the new model').fill('churn');
     await button(olivia, 'Create model').click();
     await expect.poll(() => olivia.locator('.msg.ok').textContent()).toContain('Model created.');
     await summary(olivia, 'Register a bundle or model version').click();
@@ -224,13 +226,13 @@ describe('reviewer UI in a browser: the seed tutorial', () => {
     await bob.goto(urls.model);
     const business = tile(bob, 'Business');
     await business.getByLabel('Minor issues').check();
-    await business.getByLabel('Comment').fill('Check the drift monitor');
+    await business.getByLabel('Comment for Business').fill('Check the drift monitor');
     await button(business, 'Submit review').click();
     await expect.poll(() => tile(bob, 'Business').locator('.reviews').textContent()).toContain('Check the drift monitor');
 
     await olivia.reload();
     await summary(olivia, 'Abandon').click();
-    await olivia.getByLabel('Reason').first().fill('Superseded by a retrain');
+    await olivia.getByLabel('Reason to abandon').fill('Superseded by a retrain');
     await button(olivia, 'Abandon sign-off').click();
     await expect.poll(() => olivia.locator('#signoff h2').textContent()).toContain('Abandoned');
     await screenshot(olivia, '09-item-abandoned');

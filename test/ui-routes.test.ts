@@ -146,3 +146,38 @@ describe('reviewer UI routes', () => {
     expect((await s.get('/')).status).toBe(303);
   });
 });
+
+describe('reviewer UI behind a trusted SSO proxy', () => {
+  let server: UiServer;
+  beforeAll(async () => {
+    server = await startUiServer({ app: { sso: true, trustedProxies: ['127.0.0.1/32'] } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("shows the proxy's user, needs no sign-in form and offers no sign-out", async () => {
+    const res = await fetch(`${server.url}/`, { headers: { 'x-forwarded-user': 'olivia' } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('Signed in as <strong>Olivia Owner</strong> <span class="badge s-info">SSO</span>');
+    expect(text).not.toContain('Sign out');
+    // Forms still carry a CSRF token, and a POST without it is refused.
+    const form = await (await fetch(`${server.url}/projects/new`, { headers: { 'x-forwarded-user': 'olivia' } })).text();
+    expect(form).toMatch(/name="_csrf" value="[^"]+"/);
+    const post = await fetch(`${server.url}/projects`, {
+      method: 'POST',
+      headers: { 'x-forwarded-user': 'olivia', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'key=sso-x&name=SSO',
+    });
+    expect(post.status).toBe(403);
+    const token = FormSession.csrf(form);
+    const ok = await fetch(`${server.url}/projects`, {
+      method: 'POST',
+      headers: { 'x-forwarded-user': 'olivia', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token, key: 'sso-y', name: 'Made through SSO' }).toString(),
+      redirect: 'manual',
+    });
+    expect(ok.status).toBe(303);
+  });
+});

@@ -65,14 +65,14 @@ describe('reviewer UI against script injection', () => {
     await page.locator('form', { has: page.locator('input[value="requestFeedback"]') }).locator('button').click();
     const tile = page.locator('.tile').filter({ has: page.locator('h3', { hasText: 'Business' }) });
     await tile.getByLabel('Major issues').check();
-    await tile.getByLabel('Comment').fill(PAYLOAD);
+    await tile.getByLabel('Comment for Business').fill(PAYLOAD);
     await tile.locator('button', { hasText: 'Submit review' }).click();
     await expect.poll(() => page.locator('.msg.ok').count()).toBe(1);
     expect(await page.locator('blockquote').first().textContent()).toBe(PAYLOAD);
     // Step notes too.
     const dev = page.locator('ol.steps > li').first();
     await dev.getByLabel(/^Notes for/).fill(PAYLOAD);
-    await dev.locator('button', { hasText: 'Save' }).click();
+    await dev.locator('button', { hasText: 'Save notes' }).click();
     await expect.poll(() => page.locator('.msg.ok').count()).toBe(1);
 
     for (const path of ['/', '/projects', '/projects/matrix', '/projects/xss', page.url()]) {

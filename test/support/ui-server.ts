@@ -1,36 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from '@signoff/ui-lite';
+import { createGovernanceService, loadDemoWorld, openLowdbStore, type GovernanceService, type Store } from '@signoff/core';
+import { createApp, type AppDeps } from '@signoff/ui-lite';
 
 export const DEMO_PASSWORD = 'demo-password-for-ui-tests';
+/** Cheap scrypt for tests; production uses core's default cost. */
+const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 export interface UiServer {
-  running: RunningServer;
   url: string;
+  service: GovernanceService;
+  store: Store;
   close(): Promise<void>;
 }
 
-/** The real governance server, in-process on port 0, with the demo world in a temp data file. */
-export async function startUiServer(options: { loginRateLimit?: { limit?: number; windowMs?: number } } = {}): Promise<UiServer> {
+/**
+ * The real governance server app (`createApp`: API, sessions, CSRF, UI) over the real service
+ * and a lowdb data file in a temp dir, holding the demo world, listening on port 0.
+ */
+export async function startUiServer(options: { app?: Partial<AppDeps> } = {}): Promise<UiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'signoff-ui-'));
-  const running = await startServer({
-    config: { port: 0, host: '127.0.0.1', data: join(dir, 'signoff.json'), demo: true, demoPassword: DEMO_PASSWORD, logLevel: 'silent' },
-    env: {},
-    print: () => {},
-    ...(options.loginRateLimit ? { loginRateLimit: options.loginRateLimit } : {}),
-  });
-  return {
-    running,
-    url: running.url,
-    async close() {
-      await running.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const clock = { now: () => new Date() };
+  const store = await openLowdbStore(join(dir, 'signoff.json'));
+  let server: Server | undefined;
+  try {
+    const service = createGovernanceService({ store, clock, publicUrl: 'http://127.0.0.1', passwordParams: FAST_SCRYPT });
+    await loadDemoWorld(service, { clock, password: DEMO_PASSWORD, passwordParams: FAST_SCRYPT });
+    const app = createApp({ service, store, clock, publicUrl: 'http://127.0.0.1', ...options.app });
+    server = createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    const s = server;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      service,
+      store,
+      async close() {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    server?.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
-/** A browser-like session over fetch: keeps cookies, follows nothing by itself. */
+/** A browser-like session over fetch: keeps cookies, follows no redirect by itself. */
 export class FormSession {
   cookies = new Map<string, string>();
   constructor(readonly base: string) {}
@@ -45,7 +71,7 @@ export class FormSession {
       const i = pair!.indexOf('=');
       const name = pair!.slice(0, i);
       const value = pair!.slice(i + 1);
-      if (/max-age=0/i.test(c) || value === '') this.cookies.delete(name);
+      if (/max-age=0/i.test(c) || /expires=Thu, 01 Jan 1970/i.test(c) || value === '') this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
   }

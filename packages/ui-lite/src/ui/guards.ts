@@ -9,39 +9,18 @@ import type {
   Item,
   Principal,
   Project,
-  Result,
   Signoff,
   SignoffAction,
   StepDefinition,
-  StepUpdate,
   TransitionContext,
   WorkflowState,
   WorkflowTemplate,
   FeedbackGroupDefinition,
 } from '@signoff/core';
 
-type TransitionFn = (so: Signoff, action: SignoffAction, ctx: TransitionContext) => Result<Signoff>;
-type UpdateStepFn = (input: {
-  workflow: WorkflowState;
-  template: WorkflowTemplate | undefined;
-  signoffs: Record<string, Signoff>;
-  stepId: string;
-  update: StepUpdate;
-  actor: Principal;
-  now: string;
-}) => Result<WorkflowState>;
-
-const exported = core as unknown as Record<string, unknown>;
-const pureTransition = exported.transition as TransitionFn | undefined;
-const pureUpdateStep = exported.updateStep as UpdateStepFn | undefined;
 
 /** The standard feedback groups, used when a template defines none (as the service does). */
-export const STANDARD_GROUPS: readonly FeedbackGroupDefinition[] =
-  (exported.standardFeedbackGroups as readonly FeedbackGroupDefinition[] | undefined) ?? [
-    { id: 'it-operations', name: 'IT & Operations', quorum: 0 },
-    { id: 'risk-compliance', name: 'Risk & Compliance', quorum: 0 },
-    { id: 'business', name: 'Business', quorum: 0 },
-  ];
+export const STANDARD_GROUPS: readonly FeedbackGroupDefinition[] = core.STANDARD_FEEDBACK_GROUPS;
 
 export function isAdmin(p: Principal): boolean {
   return core.isAdmin(p);
@@ -67,9 +46,8 @@ export function transitionContext(actor: Principal, item: Item, project: Project
 }
 
 export function mayTransition(so: Signoff, action: SignoffAction, ctx: TransitionContext): boolean {
-  if (!pureTransition) return false;
   try {
-    return pureTransition(so, action, ctx).ok;
+    return core.transition(so, action, ctx).ok;
   } catch {
     return false;
   }
@@ -146,14 +124,10 @@ export function stepChange(
   actor: Principal,
   now: string,
 ): { ok: true } | { ok: false; reason: string } {
-  if (!pureUpdateStep) return { ok: true };
   try {
-    const r = pureUpdateStep({ workflow: item.workflow, template, signoffs: item.signoffs, stepId, update: { status }, actor, now });
+    const r = core.updateStep({ workflow: item.workflow, template, signoffs: item.signoffs, stepId, update: { status }, actor, now });
     return r.ok ? { ok: true } : { ok: false, reason: r.error.message };
   } catch {
     return { ok: true };
   }
 }
-
-/** True once the pure functions from core are available (they land in parallel). */
-export const guardsAvailable = (): boolean => pureTransition !== undefined;

@@ -103,6 +103,8 @@ export interface StepView {
   ongoing: { ok: true } | { ok: false; reason: string };
   finished: { ok: true } | { ok: false; reason: string };
   extra?: Html;
+  /** The step's fields are edited elsewhere on the page (the project's qualification form). */
+  hideFields?: boolean;
 }
 
 /** The workflow as an ordered list; each step with status, notes, fields and its buttons. */
@@ -120,8 +122,8 @@ export function workflowList(ctx: PageContext, action: string, steps: StepView[]
       s.editable
         ? html`<form method="post" action="${action}/${s.state.id}">${csrfField(ctx)}
 <div class="field"><label for="notes-${s.state.id}">Notes for ${name}</label><textarea id="notes-${s.state.id}" name="notes">${s.state.notes}</textarea></div>
-${(s.def?.fields ?? []).map((f) => fieldInput(`f-${s.state.id}-${f.id}`, f, s.state.fields[f.id], false))}
-<div class="actions"><button type="submit" name="status" value="" class="secondary">Save ${name}</button>${
+${s.hideFields ? '' : (s.def?.fields ?? []).map((f) => fieldInput(`f-${s.state.id}-${f.id}`, f, s.state.fields[f.id], false))}
+<div class="actions"><button type="submit" name="status" value="" class="secondary">Save notes</button>${
             s.state.status === 'Not started'
               ? html`<button type="submit" name="status" value="Ongoing"${s.ongoing.ok ? '' : html` disabled`}>Set as Ongoing</button>`
               : ''
@@ -131,7 +133,7 @@ ${(s.def?.fields ?? []).map((f) => fieldInput(`f-${s.state.id}-${f.id}`, f, s.st
               : html`<button type="submit" name="status" value="Ongoing" class="secondary">Reopen (set as Ongoing)</button>`
           }</div>${!fin.ok && s.state.status !== 'Finished' ? html`<p class="msg note" id="${reasonId}">Cannot finish ${name}: ${fin.reason}</p>` : ''}</form>`
         : html`${s.state.notes ? html`<p>${s.state.notes}</p>` : ''}${
-            (s.def?.fields ?? []).length
+            (s.def?.fields ?? []).length && !s.hideFields
               ? html`<dl class="kv">${(s.def?.fields ?? []).map((f) => html`<dt>${f.label}</dt><dd>${s.state.fields[f.id] === undefined || s.state.fields[f.id] === null ? '—' : String(s.state.fields[f.id])}</dd>`)}</dl>`
               : ''
           }`

@@ -57,7 +57,7 @@ function signoffPanel(x: PanelInput): Html {
   };
   const delegateForm = (scope: string, label: string) =>
     opts.delegate.has(scope)
-      ? html`<details><summary>Delegate ${label}</summary><form method="post" action="${action}">${hidden(ctx, sid, 'delegate')}<input type="hidden" name="scope" value="${scope}">${userSelect(`dl-${sid}-${scope}`, dir, x.me)}<div class="field"><label for="dlc-${sid}-${scope}">Comment</label><input type="text" id="dlc-${sid}-${scope}" name="comment" maxlength="2000"></div><button type="submit">Delegate</button></form></details>`
+      ? html`<details><summary>Delegate ${label}</summary><form method="post" action="${action}">${hidden(ctx, sid, 'delegate')}<input type="hidden" name="scope" value="${scope}">${userSelect(`dl-${sid}-${scope}`, dir, x.me)}<div class="field"><label for="dlc-${sid}-${scope}">Note to the delegate</label><input type="text" id="dlc-${sid}-${scope}" name="comment" maxlength="2000"></div><button type="submit">Delegate</button></form></details>`
       : '';
 
   const groupTile = (g: { id: string; name: string }) => {
@@ -71,7 +71,7 @@ function signoffPanel(x: PanelInput): Html {
               r.comment ? html`<blockquote>${r.comment}</blockquote>` : ''
             }${
               opts.editReview.has(r.id)
-                ? html`<details><summary>Edit this review</summary><form method="post" action="${action}">${hidden(ctx, sid, 'editFeedback')}<input type="hidden" name="reviewId" value="${r.id}"><div class="field"><label for="es-${r.id}">Status</label><select id="es-${r.id}" name="status">${FEEDBACK.map((s) => html`<option${s === r.status ? html` selected` : ''}>${s}</option>`)}</select></div><div class="field"><label for="ec-${r.id}">Comment</label><textarea id="ec-${r.id}" name="comment">${r.comment}</textarea></div><button type="submit">Save review</button></form></details>`
+                ? html`<details><summary>Edit this review</summary><form method="post" action="${action}">${hidden(ctx, sid, 'editFeedback')}<input type="hidden" name="reviewId" value="${r.id}"><div class="field"><label for="es-${r.id}">Edited status</label><select id="es-${r.id}" name="status">${FEEDBACK.map((s) => html`<option${s === r.status ? html` selected` : ''}>${s}</option>`)}</select></div><div class="field"><label for="ec-${r.id}">Edited comment</label><textarea id="ec-${r.id}" name="comment">${r.comment}</textarea></div><button type="submit">Save review</button></form></details>`
                 : ''
             }${
               opts.deleteReview.has(r.id)
@@ -83,7 +83,7 @@ function signoffPanel(x: PanelInput): Html {
       opts.reviewGroups.has(g.id)
         ? html`<details${reviews.length === 0 ? html` open` : ''}><summary>Review for ${g.name}</summary><form method="post" action="${action}">${hidden(ctx, sid, 'submitFeedback')}<input type="hidden" name="groupId" value="${g.id}"><fieldset><legend>Status</legend>${FEEDBACK.map(
             (s, i) => html`<label class="check"><input type="radio" name="status" value="${s}"${i === 0 ? html` required` : ''}> ${s}</label>`,
-          )}</fieldset><div class="field"><label for="fc-${sid}-${g.id}">Comment</label><textarea id="fc-${sid}-${g.id}" name="comment"></textarea></div><button type="submit">Submit review</button></form></details>`
+          )}</fieldset><div class="field"><label for="fc-${sid}-${g.id}">Comment for ${g.name}</label><textarea id="fc-${sid}-${g.id}" name="comment"></textarea></div><button type="submit">Submit review</button></form></details>`
         : ''
     }${delegateForm(g.id, `the ${g.name} review`)}</div>`;
   };
@@ -100,11 +100,11 @@ function signoffPanel(x: PanelInput): Html {
     finalStatuses.length
       ? html`<details open><summary>Review (final approval)</summary><form method="post" action="${action}">${hidden(ctx, sid, 'finalApproval')}<fieldset><legend>Status</legend>${finalStatuses.map(
           (s, i) => html`<label class="check"><input type="radio" name="status" value="${s}"${i === 0 ? html` required` : ''}> ${s}</label>`,
-        )}</fieldset><div class="field"><label for="fac-${sid}">Comment</label><textarea id="fac-${sid}" name="comment"></textarea></div><button type="submit">Submit final review</button></form></details>`
+        )}</fieldset><div class="field"><label for="fac-${sid}">Final approval comment</label><textarea id="fac-${sid}" name="comment"></textarea></div><button type="submit">Submit final review</button></form></details>`
       : ''
   }${
     opts.editFinalApproval && fa
-      ? html`<details><summary>Edit the final approval</summary><form method="post" action="${action}">${hidden(ctx, sid, 'editFinalApproval')}<div class="field"><label for="efs-${sid}">Status</label><select id="efs-${sid}" name="status">${(['Approved', 'Rejected'] as const).map((s) => html`<option${s === fa.status ? html` selected` : ''}>${s}</option>`)}</select></div><div class="field"><label for="efc-${sid}">Comment</label><textarea id="efc-${sid}" name="comment">${fa.comment}</textarea></div><button type="submit">Save final approval</button></form></details>`
+      ? html`<details><summary>Edit the final approval</summary><form method="post" action="${action}">${hidden(ctx, sid, 'editFinalApproval')}<div class="field"><label for="efs-${sid}">Edited final status</label><select id="efs-${sid}" name="status">${(['Approved', 'Rejected'] as const).map((s) => html`<option${s === fa.status ? html` selected` : ''}>${s}</option>`)}</select></div><div class="field"><label for="efc-${sid}">Edited final comment</label><textarea id="efc-${sid}" name="comment">${fa.comment}</textarea></div><button type="submit">Save final approval</button></form></details>`
       : ''
   }${delegateForm('final', 'the final approval')}</div>`;
 
@@ -117,9 +117,9 @@ function signoffPanel(x: PanelInput): Html {
   if (opts.backToFeedback) actions.push(html`<form method="post" action="${action}">${hidden(ctx, sid, 'backToFeedback')}<button type="submit" class="secondary">Go back to feedback stage</button></form>`);
   if (opts.cancelAbandon) actions.push(html`<form method="post" action="${action}">${hidden(ctx, sid, 'cancelAbandon')}<button type="submit">Cancel abandon</button></form>`);
   if (opts.abandon)
-    actions.push(html`<details><summary>Abandon</summary><form method="post" action="${action}" class="panel" data-confirm="Abandon this sign-off?">${hidden(ctx, sid, 'abandon')}<div class="field"><label for="ab-${sid}">Reason</label><input type="text" id="ab-${sid}" name="comment"></div><button type="submit" class="danger">Abandon sign-off</button></form></details>`);
+    actions.push(html`<details><summary>Abandon</summary><form method="post" action="${action}" class="panel" data-confirm="Abandon this sign-off?">${hidden(ctx, sid, 'abandon')}<div class="field"><label for="ab-${sid}">Reason to abandon</label><input type="text" id="ab-${sid}" name="comment"></div><button type="submit" class="danger">Abandon sign-off</button></form></details>`);
   if (opts.reset)
-    actions.push(html`<details><summary>Reset</summary><form method="post" action="${action}" class="panel" data-confirm="Reset this sign-off? The reviews of this round are cleared (the audit log keeps them).">${hidden(ctx, sid, 'reset')}<div class="field"><label for="rs-${sid}">Reason</label><input type="text" id="rs-${sid}" name="comment"></div><button type="submit" class="danger">Reset sign-off</button></form></details>`);
+    actions.push(html`<details><summary>Reset</summary><form method="post" action="${action}" class="panel" data-confirm="Reset this sign-off? The reviews of this round are cleared (the audit log keeps them).">${hidden(ctx, sid, 'reset')}<div class="field"><label for="rs-${sid}">Reason to reset</label><input type="text" id="rs-${sid}" name="comment"></div><button type="submit" class="danger">Reset sign-off</button></form></details>`);
   if (opts.scheduleReset)
     actions.push(html`<details><summary>Schedule a reset</summary><form method="post" action="${action}" class="panel">${hidden(ctx, sid, 'scheduleReset')}<div class="field"><label for="sa-${sid}">Reset at (UTC)</label><input type="datetime-local" id="sa-${sid}" name="at"></div><div class="field"><label for="se-${sid}">or every (ISO 8601 duration, e.g. P90D)</label><input type="text" id="se-${sid}" name="every" pattern="P.*"></div><button type="submit">Schedule reset</button></form></details>`);
   if (opts.cancelScheduledReset) actions.push(html`<form method="post" action="${action}">${hidden(ctx, sid, 'cancelScheduledReset')}<button type="submit" class="secondary">Cancel scheduled reset</button></form>`);

@@ -36,6 +36,11 @@ export function templateMap(templates: readonly WorkflowTemplate[]): Map<string,
   return new Map(templates.map((t) => [t.id, t]));
 }
 
+/** Step fields that mirror the project's qualification: edited with the qualification form. */
+const QUALIFICATION_KEYS = new Set(['value', 'risk', 'feasibility', 'decision', 'comments', 'plan']);
+const mirrorsQualification = (def: { fields: readonly { id: string }[] } | undefined) =>
+  def !== undefined && def.fields.length > 0 && def.fields.every((f) => QUALIFICATION_KEYS.has(f.id));
+
 const isOwnerOrAdmin = (me: Principal, p: Project) => isAdmin(me) || (me.kind === 'user' && me.id === p.owner);
 
 interface ProjectFilter {
@@ -172,7 +177,7 @@ async function renderProject(env: UiEnv, req: Request, res: Response, key: strin
     html`<div class="field"><label for="q-${name}">${label}</label><select id="q-${name}" name="${name}"${editable ? '' : html` disabled`}><option value="">(not rated)</option>${[1, 2, 3, 4, 5].map(
       (n) => html`<option value="${n}"${q[name] === n ? html` selected` : ''}>${n}</option>`,
     )}</select></div>`;
-  const qualification = html`<section aria-labelledby="h-qual"><h2 id="h-qual">Qualification</h2>
+  const qualification = html`<section aria-labelledby="h-qual"><h4 id="h-qual">Qualification form</h4>
 <form method="post" action="${base}/qualification" class="panel">${csrfField(ctx)}<div class="row">${ratingSelect('value', 'Value (1–5)')}${ratingSelect('risk', 'Risk (1–5)')}${ratingSelect('feasibility', 'Feasibility (1–5)')}
 <div class="field"><label for="q-decision">Resulting decision</label><select id="q-decision" name="decision"${editable ? '' : html` disabled`}>${DECISIONS.map((d) => html`<option${d === q.decision ? html` selected` : ''}>${d}</option>`)}</select></div></div>
 <div class="field"><label for="q-comments">Comments</label><textarea id="q-comments" name="comments"${editable ? '' : html` readonly`}>${q.comments}</textarea></div>
@@ -182,15 +187,22 @@ ${editable ? html`<button type="submit">Save qualification</button>` : ''}</form
   const workflow = html`<section aria-labelledby="h-wf"><h2 id="h-wf">Workflow</h2>${workflowList(
     ctx,
     `${base}/steps`,
-    p.workflow.steps.map((st) => ({
+    p.workflow.steps.map((st) => {
+      const def = template?.steps.find((d) => d.id === st.id);
+      const mirrored = mirrorsQualification(def);
+      return {
       state: st,
-      def: template?.steps.find((d) => d.id === st.id),
+      def,
       editable,
+      hideFields: mirrored,
+      ...(mirrored ? { extra: qualification } : {}),
       ongoing: stepChange({ workflow: p.workflow, signoffs: {} }, template, st.id, 'Ongoing', me, now),
       finished: stepChange({ workflow: p.workflow, signoffs: {} }, template, st.id, 'Finished', me, now),
-    })),
+      };
+    }),
     dir,
   )}</section>`;
+  const qualificationShown = p.workflow.steps.some((st) => mirrorsQualification(template?.steps.find((d) => d.id === st.id)));
 
   const itemRow = (it: Item) => {
     const t = templates.get(it.workflow.templateId);
@@ -216,7 +228,7 @@ ${editable ? html`<button type="submit">Save qualification</button>` : ''}</form
     models.length ? html`<h3>Governed models</h3><ul>${models.map((m) => html`<li>${m.name}${m.description ? html` — ${m.description}` : ''}</li>`)}</ul>` : ''
   }${
     editable
-      ? html`<details><summary>Create a governed model</summary><form method="post" action="${base}/models" class="panel">${csrfField(ctx)}<div class="field"><label for="m-name">Model name</label><input type="text" id="m-name" name="name" required></div><button type="submit">Create model</button></form></details>`
+      ? html`<details><summary>Create a governed model</summary><form method="post" action="${base}/models" class="panel">${csrfField(ctx)}<div class="field"><label for="m-name">Name of the new model</label><input type="text" id="m-name" name="name" required></div><button type="submit">Create model</button></form></details>`
       : ''
   }</section>`;
 
@@ -228,7 +240,7 @@ ${editable ? html`<button type="submit">Save qualification</button>` : ''}</form
       : ''
   }</section>`;
 
-  const body = html`<p><a href="/projects">Governed projects</a> › ${p.name}</p><h1>${p.name}</h1>${overview}${reviewers}${workflow}${qualification}${itemsSection}
+  const body = html`<p><a href="/projects">Governed projects</a> › ${p.name}</p><h1>${p.name}</h1>${overview}${reviewers}${workflow}${qualificationShown ? '' : qualification}${itemsSection}
 <section aria-labelledby="h-hist"><h2 id="h-hist">History</h2><p><a href="/audit?subject=projects/${p.id}">Audit history of this project</a></p></section>`;
   const notice = doneNotice(req);
   sendPage(res, error?.status ?? 200, layout(ctx, { title: p.name, body, ...(error ? { error: error.message } : {}), ...(notice && !error ? { notice } : {}) }).value);
@@ -378,7 +390,7 @@ export function registerProjects(router: Router, env: UiEnv): void {
       const update: StepUpdate = { notes: field(req, 'notes'), fields: readFields((req.body ?? {}) as Record<string, unknown>, def) };
       const status = field(req, 'status');
       if (status === 'Ongoing' || status === 'Finished' || status === 'Not started') update.status = status;
-      if (!def?.fields.length) delete update.fields;
+      if (!def?.fields.length || mirrorsQualification(def)) delete update.fields;
       const r = await env.service.updateStep(me, { kind: 'project', id: p.id }, stepId, update);
       return r.ok ? { ok: true, done: 'step' } : r;
     }),
