@@ -7,6 +7,7 @@
 // Run: npx tsc -b packages/core && node packages/core/bench/decision.bench.mjs
 // Options: --sizes 1000,10000,100000 --calls 50000 --json
 import { createHash } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { createMemoryStore, decide, formatItemRef, itemDigestKeys, matchItem, matchItemSync } from '../dist/index.js';
 
 const args = process.argv.slice(2);
@@ -229,7 +230,7 @@ const table = [
 if (args.includes('--json')) {
   console.log(JSON.stringify({ node: process.version, calls: CALLS, rows, outcomes }, null, 2));
 } else {
-  console.log(`decision time per call (node ${process.version}, ${CALLS.toLocaleString('en-US')} timed calls per cell, request mix: 1/2 by reference approved or not, 1/4 by digests alone, 1/4 with a changed digest)`);
+  console.log(`decision time per call (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CALLS.toLocaleString('en-US')} timed calls per cell; request mix: 1/2 by reference approved or not, 1/4 by digests alone, 1/4 with a changed digest)`);
   console.log(`| ${table[0].join(' | ')} |`);
   console.log(`|${table[0].map(() => '---').join('|')}|`);
   for (const row of table.slice(1)) console.log(`| ${row.join(' | ')} |`);

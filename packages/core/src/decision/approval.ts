@@ -24,24 +24,36 @@ const EMPTY: ReadonlySet<string> = new Set();
  * without any counted sign-off is not approved (status `Not started`): nobody approved it.
  */
 export function itemApproval(item: Item, mandatorySteps?: readonly string[]): ItemApproval {
-  const steps = mandatorySteps ?? Object.keys(item.signoffs);
-  const counted: [string, Signoff][] = [];
-  for (const id of steps) {
-    const so = item.signoffs[id];
-    if (so) counted.push([id, so]);
-  }
-  if (counted.length === 0) return { status: 'Not started', approved: false, approvedDigests: EMPTY };
-  for (const [stepId, so] of counted) {
+  let firstStep: string | undefined;
+  let covered: ReadonlySet<string> = EMPTY;
+  const count = (stepId: string, so: Signoff | undefined): ItemApproval | undefined => {
+    if (!so) return undefined;
     if (so.status !== 'Approved') return { status: so.status, approved: false, stepId, approvedDigests: EMPTY };
+    if (firstStep === undefined) {
+      firstStep = stepId;
+      covered = approvedSet(so);
+    } else {
+      const other = approvedSet(so);
+      covered = new Set([...covered].filter((k) => other.has(k)));
+    }
+    return undefined;
+  };
+  if (mandatorySteps) {
+    for (const id of mandatorySteps) {
+      const stop = count(id, item.signoffs[id]);
+      if (stop) return stop;
+    }
+  } else {
+    for (const id in item.signoffs) {
+      const stop = count(id, item.signoffs[id]);
+      if (stop) return stop;
+    }
   }
-  const [firstStep, first] = counted[0] as [string, Signoff];
-  let covered = approvedSet(first);
-  for (const [, so] of counted.slice(1)) {
-    const other = approvedSet(so);
-    covered = new Set([...covered].filter((k) => other.has(k)));
-  }
+  if (firstStep === undefined) return NOT_STARTED;
   return { status: 'Approved', approved: true, stepId: firstStep, approvedDigests: covered };
 }
+
+const NOT_STARTED: ItemApproval = Object.freeze({ status: 'Not started', approved: false, approvedDigests: EMPTY });
 
 /** Store records are immutable, so a sign-off's approved set is built once. */
 const approvedSets = new WeakMap<Signoff, ReadonlySet<string>>();

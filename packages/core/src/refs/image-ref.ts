@@ -38,14 +38,15 @@ const PATH_COMPONENT_RE = new RegExp(`^${PATH_COMPONENT}$`);
 const DIGEST_RE = new RegExp(`^${DIGEST}$`);
 const IDENTIFIER_RE = /^[a-f0-9]{64}$/;
 
-/** `sha256:` + 64 lowercase hex, without a regular expression (this is on every decision's path). */
+/** `sha256:` + 64 lowercase hex from `at` to the end of `s` (sticky: no substring is made). */
+const SHA256_TAIL_RE = /sha256:[a-f0-9]{64}$/y;
+function isSha256At(s: string, at: number): boolean {
+  if (s.length - at !== 71) return false;
+  SHA256_TAIL_RE.lastIndex = at;
+  return SHA256_TAIL_RE.test(s);
+}
 function isSha256(d: string): boolean {
-  if (d.length !== 71 || !d.startsWith('sha256:')) return false;
-  for (let i = 7; i < 71; i++) {
-    const c = d.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
+  return isSha256At(d, 0);
 }
 const UPPER_RE = /[A-Z]/;
 
@@ -199,8 +200,8 @@ export function scanImageRef(input: string): ImageReference | undefined {
   let nameEnd = at < 0 ? n : at;
   let digest: string | undefined;
   if (at >= 0) {
+    if (!isSha256At(input, at + 1)) return undefined;
     digest = input.slice(at + 1);
-    if (!isSha256(digest)) return undefined;
   }
   const lastSlash = input.lastIndexOf('/', nameEnd - 1);
   const colon = input.indexOf(':', lastSlash + 1);

@@ -120,7 +120,11 @@ export class StoreState {
       list.forEach((raw, i) => {
         const v = validateRecord(c, raw);
         if (!v.ok) throw new SignoffFault(code, `${source}: ${c}[${i}]: ${v.error.message}`);
-        this.put(c, deepFreeze(v.value as AnyRecord));
+        const rec = v.value as AnyRecord;
+        if (this.table(c).has(rec.id)) throw new SignoffFault(code, `${source}: ${c}[${i}]: duplicate id "${rec.id}"`);
+        const clash = this.uniqueClash(c, rec);
+        if (clash) throw new SignoffFault(code, `${source}: ${c}[${i}]: ${clash}`);
+        this.put(c, deepFreeze(rec));
       });
     }
     for (const c of Object.keys(data.collections)) {
@@ -136,6 +140,27 @@ export class StoreState {
       }
       this.appendAudit(deepFreeze(parsed.data));
     });
+  }
+
+  /** Describes a clash of a record's unique key with another committed record, if any. */
+  uniqueClash(collection: CollectionName, r: AnyRecord): string | undefined {
+    let other: string | undefined;
+    let what = '';
+    if (collection === 'projects') {
+      what = `project key "${(r as unknown as Project).key}"`;
+      other = this.projectIdByKey.get((r as unknown as Project).key);
+    } else if (collection === 'items') {
+      const i = r as unknown as Item;
+      what = `item ${i.name}@${i.version} of project ${i.projectId}`;
+      other = this.itemIdByRef.get(refKey(i.projectId, i.name, i.version));
+    } else if (collection === 'users') {
+      what = `username "${(r as unknown as User).username}"`;
+      other = this.userIdByUsername.get((r as unknown as User).username);
+    } else if (collection === 'apiKeys') {
+      what = `API key prefix "${(r as unknown as ApiKey).prefix}"`;
+      other = this.apiKeyIdByPrefix.get((r as unknown as ApiKey).prefix);
+    }
+    return other !== undefined && other !== r.id ? `${what} is already used by ${collection}/${other}` : undefined;
   }
 
   /** Applies validated, frozen records and removals (the commit of a transaction). */

@@ -195,6 +195,18 @@ describe('lowdb store files', () => {
         'STORE_CORRUPT',
         /audit\[0\]/,
       ],
+      [
+        'a duplicate id',
+        JSON.stringify({ schemaVersion: 1, lastCommit: 0, collections: { users: [testUser(1), testUser(1)] }, audit: [] }),
+        'STORE_CORRUPT',
+        /users\[1\].*duplicate id "usr_1"/,
+      ],
+      [
+        'a duplicate unique key',
+        JSON.stringify({ schemaVersion: 1, lastCommit: 0, collections: { users: [testUser(1), testUser(2, { username: 'user1' })] }, audit: [] }),
+        'STORE_CORRUPT',
+        /users\[1\].*username "user1" is already used by users\/usr_1/,
+      ],
       ['a newer schema version', JSON.stringify({ schemaVersion: CURRENT_SCHEMA_VERSION + 1, lastCommit: 0, collections: {}, audit: [], future: true }), 'STORE_VERSION', /schema version 2.*newer/],
       ['an unknown field in an unversioned file', JSON.stringify({ items: [], somethingElse: 1 }), 'STORE_CORRUPT', /somethingElse/],
     ];
