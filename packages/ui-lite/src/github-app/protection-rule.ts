@@ -12,6 +12,7 @@ export type ReviewSender = (rule: PendingProtectionRule, state: 'approved' | 're
 /** Where pending rules live: the server's store (survives restarts) or memory. */
 export interface PendingRepository {
   list(): Promise<PendingProtectionRule[]>;
+  get(id: string): Promise<PendingProtectionRule | undefined>;
   put(rule: PendingProtectionRule): Promise<void>;
   remove(id: string): Promise<void>;
 }
@@ -19,6 +20,7 @@ export interface PendingRepository {
 export function storePending(store: Store): PendingRepository {
   return {
     list: () => store.list('pendingProtectionRules'),
+    get: (id) => store.get('pendingProtectionRules', id),
     async put(rule) {
       const r = await store.transaction((tx) => {
         tx.put('pendingProtectionRules', rule);
@@ -39,6 +41,7 @@ export function memoryPending(): PendingRepository {
   const m = new Map<string, PendingProtectionRule>();
   return {
     list: () => Promise.resolve([...m.values()]),
+    get: (id) => Promise.resolve(m.get(id)),
     put: (r) => {
       m.set(r.id, r);
       return Promise.resolve();
@@ -72,6 +75,16 @@ export const ruleId = (repository: string, environment: string, runId: string): 
 export function createProtectionRuleEngine(deps: ProtectionRuleDeps) {
   const { service, clock, logger, pending } = deps;
   let checking: Promise<void> | undefined;
+  /** One evaluation per rule at a time: a webhook and the timer must not answer twice. */
+  const inFlight = new Map<string, Promise<Outcome>>();
+  const once = (id: string, f: () => Promise<Outcome>): Promise<Outcome> => {
+    let p = inFlight.get(id);
+    if (!p) {
+      p = f().finally(() => inFlight.delete(id));
+      inFlight.set(id, p);
+    }
+    return p;
+  };
 
   /** The governed item a rule is about: named by the deployment, or the newest item built from its commit. */
   async function itemFor(rule: PendingProtectionRule): Promise<string | undefined> {
@@ -170,8 +183,10 @@ export function createProtectionRuleEngine(deps: ProtectionRuleDeps) {
         answerFailures: 0,
       };
       // Stored before anything else: a crash from here on still leaves it to be answered.
-      await pending.put(rule);
-      return process(rule);
+      return once(rule.id, async () => {
+        await pending.put(rule);
+        return process(rule);
+      });
     },
 
     /** Re-checks every stored rule (timer, start-up); answers those whose sign-off became final. */
@@ -179,13 +194,17 @@ export function createProtectionRuleEngine(deps: ProtectionRuleDeps) {
       checking ??= (async () => {
         try {
           const now = clock.now().getTime();
-          for (const rule of await pending.list()) {
+          for (const listed of await pending.list()) {
+            if (inFlight.has(listed.id)) continue;
+            // Answered meanwhile (by a webhook redelivery or a concurrent check)? Then it is gone.
+            const rule = await pending.get(listed.id);
+            if (!rule) continue;
             if (rule.answerFailures > 0 && rule.lastCheckedAt) {
               const wait = Math.min(deps.retryBaseMs * 2 ** (rule.answerFailures - 1), 3_600_000);
               if (Date.parse(rule.lastCheckedAt) + wait > now) continue;
             }
             try {
-              await process(rule);
+              await once(rule.id, () => process(rule));
             } catch (error) {
               logger.error({ rule: rule.id, err: error }, 'protection rule check failed');
             }
