@@ -59,6 +59,8 @@ export interface RunActionOptions {
   event?: unknown;
   eventName?: string;
   timeoutMs?: number;
+  /** Sees stdout as it comes (to act while the Action waits). */
+  onStdout?: (text: string) => void;
 }
 
 /** Parses the GITHUB_OUTPUT file format (`name<<delimiter` … `delimiter`, or `name=value`). */
@@ -114,10 +116,18 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
     const started = performance.now();
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(options.node, [actionEntry], { env, cwd: dir, timeout: options.timeoutMs ?? 30_000 }, (error, stdout, stderr) => {
+      const child = execFile(options.node, [actionEntry], { env, cwd: dir, timeout: options.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
       });
+      let seen = '';
+      if (options.onStdout) {
+        const on = options.onStdout;
+        child.stdout?.on('data', (c: Buffer | string) => {
+          seen += String(c);
+          on(seen);
+        });
+      }
     });
     const ms = performance.now() - started;
     return {

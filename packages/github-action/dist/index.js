@@ -1765,22 +1765,22 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
   return new (P || (P = Promise))(function(resolve, reject) {
     function fulfilled(value) {
       try {
-        step(generator.next(value));
+        step2(generator.next(value));
       } catch (e) {
         reject(e);
       }
     }
     function rejected(value) {
       try {
-        step(generator["throw"](value));
+        step2(generator["throw"](value));
       } catch (e) {
         reject(e);
       }
     }
-    function step(result) {
+    function step2(result) {
       result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
 var { access, appendFile, writeFile } = promises;
@@ -2837,8 +2837,8 @@ function cleanRegex(source) {
   const end = source.endsWith("$") ? source.length - 1 : source.length;
   return source.slice(start, end);
 }
-function floatSafeRemainder(val, step) {
-  const ratio = val / step;
+function floatSafeRemainder(val, step2) {
+  const ratio = val / step2;
   const roundedRatio = Math.round(ratio);
   const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
   if (Math.abs(ratio - roundedRatio) < tolerance)
@@ -3427,8 +3427,8 @@ function base64urlToUint8Array(base64url3) {
 function uint8ArrayToBase64url(bytes) {
   return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
-function hexToUint8Array(hex3) {
-  const cleanHex = hex3.replace(/^0x/, "");
+function hexToUint8Array(hex4) {
+  const cleanHex = hex4.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0) {
     throw new Error("Invalid hex string length");
   }
@@ -21923,7 +21923,10 @@ var FieldDefinition = external_exports.object({
   label: external_exports.string().min(1).max(200),
   type: external_exports.enum(["text", "longtext", "number", "select", "date", "boolean"]),
   options: external_exports.array(external_exports.string()).optional(),
-  required: external_exports.boolean().default(false)
+  required: external_exports.boolean().default(false),
+  /** Bounds of a `number` field, inclusive (e.g. ratings 1..5). */
+  min: external_exports.number().optional(),
+  max: external_exports.number().optional()
 });
 var FeedbackGroupDefinition = external_exports.object({
   id: Id,
@@ -22160,6 +22163,31 @@ var Infrastructure = external_exports.object({
   updatedAt: Timestamp
 });
 
+// ../core/src/schemas/github.ts
+var PendingProtectionRule = external_exports.object({
+  id: Id,
+  /** `owner/repo`. */
+  repository: external_exports.string().min(3).max(200),
+  environment: external_exports.string().min(1).max(255),
+  runId: external_exports.string().regex(/^\d{1,20}$/),
+  installationId: external_exports.number().int().positive(),
+  /** The commit the workflow run deploys. */
+  sha: external_exports.string().max(64).optional(),
+  /** The item when the deployment named it (payload or description); else found by `sha`. */
+  itemRef: external_exports.string().max(300).optional(),
+  /** The item matched at the last check. */
+  itemId: Id.optional(),
+  infrastructureId: external_exports.string().max(63).optional(),
+  deliveryId: external_exports.string().max(100).optional(),
+  /** Sign-off status seen at the last check. */
+  lastStatus: external_exports.string().max(100).optional(),
+  receivedAt: Timestamp,
+  lastCheckedAt: Timestamp.optional(),
+  /** Failed attempts to answer GitHub (network, 5xx), for backoff and logs. */
+  answerFailures: external_exports.number().int().min(0).default(0),
+  lastError: external_exports.string().max(2e3).optional()
+});
+
 // ../core/src/signoff/actions.ts
 var comment = external_exports.string().max(2e4).default("");
 var SignoffAction = external_exports.discriminatedUnion("type", [
@@ -22277,6 +22305,23 @@ var DeploymentRecord = external_exports.object({
   at: Timestamp
 });
 
+// ../core/src/refs/image-ref.ts
+var ALNUM = "[a-z0-9]+";
+var SEPARATOR = "(?:[._]|__|-+)";
+var PATH_COMPONENT = `${ALNUM}(?:${SEPARATOR}${ALNUM})*`;
+var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+var TAG = "[\\w][\\w.-]{0,127}";
+var DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+var REFERENCE_RE = new RegExp(`^((?:(${DOMAIN})/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+var DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
+var PATH_COMPONENT_RE = new RegExp(`^${PATH_COMPONENT}$`);
+var DIGEST_RE = new RegExp(`^${DIGEST}$`);
+
+// ../core/src/decision/approval.ts
+var EMPTY = /* @__PURE__ */ new Set();
+var NOT_STARTED = Object.freeze({ status: "Not started", approved: false, approvedDigests: EMPTY });
+
 // ../core/src/audit/schema.ts
 var AuditEvent = external_exports.object({
   seq: external_exports.number().int().min(1),
@@ -22311,7 +22356,9 @@ var collections = {
   models: Model,
   items: Item,
   infrastructures: Infrastructure,
-  deployments: DeploymentRecord
+  deployments: DeploymentRecord,
+  /** GitHub deployment protection rules waiting for a final sign-off (the server's GitHub App). */
+  pendingProtectionRules: PendingProtectionRule
 };
 var collectionNames = Object.keys(collections);
 
@@ -23356,7 +23403,11 @@ var GENESIS_HASH = "0".repeat(64);
 
 // ../core/src/refs/item-ref.ts
 var MAX_REF = 64 * 3 + 2;
+var REF_RE = /^([a-z0-9][a-z0-9._-]{0,63})\/([a-z0-9][a-z0-9._-]{0,63})@([A-Za-z0-9][A-Za-z0-9._+-]{0,63})$/;
+var ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 function checkItemRef(input2) {
+  const fast = REF_RE.exec(input2);
+  if (fast) return ok({ project: fast[1], name: fast[2], version: fast[3] });
   if (input2.length > MAX_REF) return err("VALIDATION", `item reference is longer than ${MAX_REF} characters`, [{ path: [], message: "too long" }]);
   const slash = input2.indexOf("/");
   const at = input2.lastIndexOf("@");
@@ -23383,7 +23434,7 @@ function parseItemRef(input2) {
   return r.ok ? r.value : void 0;
 }
 function isItemId(input2) {
-  return Id.safeParse(input2).success;
+  return ID_RE.test(input2);
 }
 var ItemRefString = external_exports.string().transform((s, ctx) => {
   const r = checkItemRef(s);
@@ -23393,22 +23444,139 @@ var ItemRefString = external_exports.string().transform((s, ctx) => {
 });
 var ItemIdOrRef = external_exports.string().min(1).max(MAX_REF).refine((s) => isItemId(s) || parseItemRef(s) !== void 0, "must be an item id or project/name@version");
 
-// ../core/src/refs/image-ref.ts
-var ALNUM = "[a-z0-9]+";
-var SEPARATOR = "(?:[._]|__|-+)";
-var PATH_COMPONENT = `${ALNUM}(?:${SEPARATOR}${ALNUM})*`;
-var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
-var TAG = "[\\w][\\w.-]{0,127}";
-var DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
-var REFERENCE_RE = new RegExp(`^((?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
-var DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
-var DIGEST_RE = new RegExp(`^${DIGEST}$`);
+// ../core/src/store/engine.ts
+import { AsyncLocalStorage } from "node:async_hooks";
+var activeTx = new AsyncLocalStorage();
+
+// ../core/src/store/lowdb-store.ts
+var CHUNK_CHARS = 1 << 20;
+
+// ../core/src/workflow/templates.ts
+var BUILTIN_CREATED_AT = "1970-01-01T00:00:00.000Z";
+var STANDARD_PROJECT_TEMPLATE_ID = "standard-project";
+var STANDARD_ITEM_TEMPLATE_ID = "standard-item";
+function deepFreeze2(value) {
+  if (value !== null && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze2(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+var STANDARD_FEEDBACK_GROUPS = deepFreeze2([
+  { id: "it-operations", name: "IT & Operations", quorum: 0 },
+  { id: "risk-compliance", name: "Risk & Compliance", quorum: 0 },
+  { id: "business", name: "Business", quorum: 0 }
+]);
+var rating = (id, label) => ({ id, label, type: "number", required: false, min: 1, max: 5 });
+var step = (s) => ({
+  description: "",
+  fields: [],
+  production: false,
+  ...s
+});
+var STANDARD_PROJECT_TEMPLATE = deepFreeze2({
+  id: STANDARD_PROJECT_TEMPLATE_ID,
+  name: "Standard project workflow",
+  description: "The standard workflow of a governed project.",
+  appliesTo: ["project"],
+  builtin: true,
+  createdAt: BUILTIN_CREATED_AT,
+  steps: [
+    step({ id: "exploration", name: "Exploration", description: "Explore the idea, the data and the stakeholders." }),
+    step({
+      id: "qualification",
+      name: "Qualification",
+      description: "Qualify the project to prioritise work: value, risk and feasibility, then decide.",
+      fields: [
+        rating("value", "Value rating (1-5)"),
+        rating("risk", "Risk rating (1-5)"),
+        rating("feasibility", "Feasibility rating (1-5)"),
+        {
+          id: "decision",
+          label: "Resulting decision",
+          type: "select",
+          options: ["Undecided", "Go", "No go", "On hold"],
+          required: false
+        },
+        { id: "comments", label: "Comments on the decision", type: "longtext", required: false },
+        { id: "plan", label: "Project plan", type: "longtext", required: false }
+      ]
+    }),
+    step({ id: "in-progress", name: "In Progress", description: "Build the project." }),
+    step({
+      id: "validation-rollout",
+      name: "Validation and Roll-out",
+      description: "Validate the results and roll the project out."
+    }),
+    step({ id: "delivered", name: "Delivered", description: "The project is delivered." })
+  ]
+});
+var STANDARD_ITEM_TEMPLATE = deepFreeze2({
+  id: STANDARD_ITEM_TEMPLATE_ID,
+  name: "Standard bundle and model version workflow",
+  description: "Development, a Review step with a mandatory sign-off, Signed-off, Production.",
+  appliesTo: ["bundle", "modelVersion"],
+  builtin: true,
+  createdAt: BUILTIN_CREATED_AT,
+  steps: [
+    step({ id: "development", name: "Development", description: "The artifact is being built." }),
+    step({
+      id: "review",
+      name: "Review",
+      description: "Feedback from the reviewers, then the final approval.",
+      signoff: {
+        mandatory: true,
+        feedbackGroups: STANDARD_FEEDBACK_GROUPS.map((g) => ({ ...g })),
+        separationOfDuties: true
+      }
+    }),
+    step({ id: "signed-off", name: "Signed-off", description: "Approved, ready to deploy." }),
+    step({
+      id: "production",
+      name: "Production",
+      description: "Deployed to a production infrastructure.",
+      production: true
+    })
+  ]
+});
+var builtinTemplates = Object.freeze([
+  STANDARD_PROJECT_TEMPLATE,
+  STANDARD_ITEM_TEMPLATE
+]);
+
+// ../core/src/workflow/steps.ts
+var WorkflowStepUpdate = external_exports.object({
+  status: StepStatus.optional(),
+  notes: external_exports.string().max(2e4).optional(),
+  links: external_exports.array(Link).max(100).optional(),
+  /** Field values to set; `null` clears a value. Fields not named keep their value. */
+  fields: external_exports.record(external_exports.string(), FieldValue).optional()
+}).strict();
+
+// ../core/src/service/authorize.ts
+var yes = ok(true);
+
+// ../core/src/demo/demo-world.ts
+var DEMO_NAMESPACES = Object.freeze({
+  "shop-dev": "development",
+  "ml-staging": "staging",
+  "ml-prod": "production",
+  "shop-prod": "production"
+});
+var hex3 = (c) => c.repeat(64);
+var DEMO_IMAGES = {
+  webV1: `registry.example.com/shop/web@sha256:${hex3("1")}`,
+  migrateV2: "registry.example.com/shop/migrate@sha256:f9dd5b2b58fa538351ebd52919da1c655c87b195738d74934b8ea8629e76dc80",
+  webV2: "registry.example.com/shop/web@sha256:1739e79cd73b2c291b8f4158ca3df01c2e63e56826c69f1c82d1df3541e7abf2",
+  envoyV2: "registry.example.com/platform/envoy@sha256:3d7756922516b7c436c7349cca27846c4f6fa4cc766ec85b30e525611b3b6aca",
+  postgres14: "registry.example.com/shop/postgres@sha256:01bf57f388427ded1975b9eeb2e056a10890a7e7b3569adead050561737f6a98",
+  fraudTrain3: "registry.example.com/ml/fraud-train@sha256:ce7e39262c10438c4dad77e04c6f62006770ba36d0bea356e1fb45a88cf0536c"
+};
 
 // src/inputs.ts
 var DURATION = /^(\d+)\s*(ms|s|m|h)$/;
 var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-function parseDuration(text) {
+function parseDuration2(text) {
   const t = text.trim().toLowerCase();
   if (/^\d+$/.test(t)) return Number(t) * 1e3;
   const m = DURATION.exec(t);
@@ -23417,7 +23585,7 @@ function parseDuration(text) {
 }
 var Duration = external_exports.string().transform((v, ctx) => {
   if (v.trim() === "") return void 0;
-  const ms = parseDuration(v);
+  const ms = parseDuration2(v);
   if (ms === void 0) {
     ctx.addIssue({ code: "custom", message: `"${v}" is not a duration such as 90s, 30m or 2h` });
     return external_exports.NEVER;
@@ -23556,7 +23724,12 @@ function verdictFor(out2, status) {
     case "deny":
       return { fail: true, level: "error", headline: `signoff refused deploying ${what} to ${where}: sign-off ${d.signoffStatus}`, details };
     case "warn":
-      return { fail: false, level: "warning", headline: `signoff allows deploying ${what} to ${where} with a warning: sign-off ${d.signoffStatus}`, details };
+      return {
+        fail: false,
+        level: "warning",
+        headline: d.confirmed ? `signoff allows deploying ${what} to ${where}: unapproved (sign-off ${d.signoffStatus}), confirmed with a recorded reason` : `signoff allows deploying ${what} to ${where} with a warning: sign-off ${d.signoffStatus}`,
+        details
+      };
     case "allow":
       if (d.approved) return { fail: false, level: "info", headline: `signoff approved deploying ${what} to ${where}`, details };
       return {

@@ -46,7 +46,14 @@ export function verdictFor(out: DecisionOutput, status?: GovernanceStatus): Verd
     case 'deny':
       return { fail: true, level: 'error', headline: `signoff refused deploying ${what} to ${where}: sign-off ${d.signoffStatus}`, details };
     case 'warn':
-      return { fail: false, level: 'warning', headline: `signoff allows deploying ${what} to ${where} with a warning: sign-off ${d.signoffStatus}`, details };
+      return {
+        fail: false,
+        level: 'warning',
+        headline: d.confirmed
+          ? `signoff allows deploying ${what} to ${where}: unapproved (sign-off ${d.signoffStatus}), confirmed with a recorded reason`
+          : `signoff allows deploying ${what} to ${where} with a warning: sign-off ${d.signoffStatus}`,
+        details,
+      };
     case 'allow':
       if (d.approved) return { fail: false, level: 'info', headline: `signoff approved deploying ${what} to ${where}`, details };
       return {
