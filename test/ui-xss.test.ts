@@ -87,7 +87,7 @@ describe('reviewer UI against script injection', () => {
   it('is usable with the keyboard: the skip link comes first and focus is visible', async () => {
     await page.goto('/projects');
     await page.keyboard.press('Tab');
-    const focused = (await page.evaluate('({ text: document.activeElement.textContent, outline: getComputedStyle(document.activeElement).outlineStyle })')) as { text: string; outline: string };
+    const focused = await page.evaluate<{ text: string; outline: string }>('({ text: document.activeElement.textContent, outline: getComputedStyle(document.activeElement).outlineStyle })');
     expect(focused.text).toBe('Skip to content');
     expect(focused.outline).toBe('solid');
     await page.keyboard.press('Enter');

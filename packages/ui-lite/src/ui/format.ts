@@ -1,4 +1,3 @@
-import type { SignoffStatus } from '@signoff/core';
 import { html, type Html } from './html.js';
 
 export function age(iso: string | undefined, now: Date): string {
@@ -46,7 +45,7 @@ const SIGNOFF_CLASS: Record<string, string> = {
 };
 
 /** A status as text with a colour as a second cue (never colour alone). */
-export function badge(status: SignoffStatus | string, label?: string): Html {
+export function badge(status: string, label?: string): Html {
   return html`<span class="badge ${SIGNOFF_CLASS[status] ?? 's-none'}">${label ?? status}</span>`;
 }
 

@@ -27,7 +27,7 @@ function render(part: Part): string {
     for (const p of part as readonly Part[]) out += render(p);
     return out;
   }
-  return escapeHtml(String(part as string | number | boolean));
+  return escapeHtml(String(part));
 }
 
 export function html(strings: TemplateStringsArray, ...values: Part[]): Html {

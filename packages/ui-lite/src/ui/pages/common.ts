@@ -76,7 +76,7 @@ function fieldInput(id: string, def: FieldDefinition, value: FieldValue | undefi
       return html`<div class="field"><label for="${id}">${def.label}</label><input type="number" step="any" id="${id}" name="${name}" value="${v}"${dis}></div>`;
     case 'date':
       return html`<div class="field"><label for="${id}">${def.label}</label><input type="date" id="${id}" name="${name}" value="${v}"${dis}></div>`;
-    default:
+    case 'text':
       return html`<div class="field"><label for="${id}">${def.label}</label><input type="text" id="${id}" name="${name}" value="${v}"${dis}></div>`;
   }
 }

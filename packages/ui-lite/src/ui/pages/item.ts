@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { randomId } from '@signoff/core';
-import type { Assignee, FeedbackStatus, FinalStatus, Item, Principal, Project, Signoff, SignoffAction, SignoffError, StepUpdate, WorkflowTemplate } from '@signoff/core';
+import type { Assignee, DeploymentTarget, FeedbackStatus, FinalStatus, Item, Principal, Project, Signoff, SignoffAction, SignoffError, StepUpdate, WorkflowTemplate } from '@signoff/core';
 import { actor, doneNotice, DONE, errorText, field, fields, httpStatus, must, page, pageContext, sendPage, type UiEnv } from '../env.js';
 import { badge, time } from '../format.js';
 import { feedbackGroupsOf, isAdmin, signoffOptions, stepChange, transitionContext, type SignoffOptions } from '../guards.js';
@@ -208,10 +208,15 @@ ${details}<section aria-labelledby="h-wf"><h2 id="h-wf">Workflow</h2>${workflow}
   sendPage(res, error?.status ?? 200, layout(ctx, { title: ref, body, ...(error ? { error: error.message } : {}), ...(notice && !error ? { notice } : {}) }).value);
 }
 
-function targetText(t: { kind: string } & Record<string, unknown>): string {
-  if (t.kind === 'kubernetes') return `${String(t.namespace)}/${String(t.name)} (${String(t.resource)})`;
-  if (t.kind === 'github') return `${String(t.repository)}${t.environment ? ` → ${String(t.environment)}` : ''}${t.runId ? ` run ${String(t.runId)}` : ''}`;
-  return String(t.description ?? '');
+function targetText(t: DeploymentTarget): string {
+  switch (t.kind) {
+    case 'kubernetes':
+      return `${t.namespace}/${t.name} (${t.resource})`;
+    case 'github':
+      return `${t.repository}${t.environment ? ` → ${t.environment}` : ''}${t.runId ? ` run ${t.runId}` : ''}`;
+    case 'other':
+      return t.description;
+  }
 }
 
 function auditSummary(change: unknown): Html {

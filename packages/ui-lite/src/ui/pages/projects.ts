@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import type { Assignee, GovernanceService, Item, Principal, Project, QualificationDecision, SignoffReviewers, StepUpdate, WorkflowTemplate } from '@signoff/core';
+import type { Assignee, GovernanceService, Item, Principal, Project, QualificationDecision, SignoffError, SignoffReviewers, StepUpdate, WorkflowTemplate } from '@signoff/core';
 import { actor, doneNotice, errorText, field, httpStatus, must, page, pageContext, queryString, sendPage, type UiEnv } from '../env.js';
 import { badge, time } from '../format.js';
 import { isAdmin, STANDARD_GROUPS, stepChange } from '../guards.js';
@@ -69,7 +69,10 @@ async function filteredProjects(env: UiEnv, me: Principal, f: ProjectFilter) {
   const byProject = new Map<string, Map<string, number>>();
   for (const it of items) {
     let m = byProject.get(it.projectId);
-    if (!m) byProject.set(it.projectId, (m = new Map()));
+    if (!m) {
+      m = new Map<string, number>();
+      byProject.set(it.projectId, m);
+    }
     const s = signoffStatusOf(it);
     m.set(s, (m.get(s) ?? 0) + 1);
   }
@@ -82,7 +85,7 @@ async function filteredProjects(env: UiEnv, me: Principal, f: ProjectFilter) {
   return { list, byProject };
 }
 
-function renderProjectList(env: UiEnv, req: Request, ctx: PageContext) {
+function renderProjectList(env: UiEnv, req: Request) {
   return async () => {
     const me = actor(req);
     const f = readFilter(req);
@@ -247,7 +250,7 @@ ${editable ? html`<button type="submit">Save qualification</button>` : ''}</form
 }
 
 /** Runs a project form action; on failure re-renders the page with the service's message. */
-function projectAction(env: UiEnv, run: (me: Principal, p: Project, req: Request) => Promise<{ ok: true; done: string } | { ok: false; error: import('@signoff/core').SignoffError }>) {
+function projectAction(env: UiEnv, run: (me: Principal, p: Project, req: Request) => Promise<{ ok: true; done: string } | { ok: false; error: SignoffError }>) {
   return page(env, async (req, res) => {
     const me = actor(req);
     const key = String(req.params.key);
@@ -272,7 +275,7 @@ export function registerProjects(router: Router, env: UiEnv): void {
     '/projects',
     page(env, async (req, res) => {
       const ctx = await pageContext(env, req);
-      const body = await renderProjectList(env, req, ctx)();
+      const body = await renderProjectList(env, req)();
       sendPage(res, 200, layout(ctx, { title: 'Governed projects', body }).value);
     }),
   );
