@@ -69,6 +69,9 @@ function firstOf(set: Set<string> | undefined): string | undefined {
 
 const refKey = (projectId: string, name: string, version: string) => `${projectId}\u0000${name}\u0000${version}`;
 
+// Built once: zod compiles a schema on first use, so a `pick` per call costs more than the check.
+const AuditEventInputCheck = AuditEvent.pick({ at: true, actor: true, actorKind: true, action: true, subject: true });
+
 /** Validates a record against its collection's schema; returns the parsed (defaulted) record. */
 export function validateRecord<C extends CollectionName>(
   collection: C,
@@ -500,7 +503,7 @@ class Transaction implements StoreTx {
 
   appendAudit(event: AuditEventInput): void {
     this.assertOpen();
-    const parsed = AuditEvent.pick({ at: true, actor: true, actorKind: true, action: true, subject: true }).safeParse(event);
+    const parsed = AuditEventInputCheck.safeParse(event);
     if (!parsed.success) {
       const issues = issuesFromZod(parsed.error.issues);
       this.fail({ code: ErrorCode.VALIDATION, message: `invalid audit event: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, issues });
