@@ -16,6 +16,8 @@ export const DeploymentTarget = z.discriminatedUnion('kind', [
     resource: z.string(),
     operation: z.string().optional(),
     uid: z.string().optional(),
+    /** Who asked the API server (AdmissionReview `userInfo.username`), not the webhook's own key. */
+    requester: z.string().max(512).optional(),
   }),
   z.object({
     kind: z.literal('github'),
