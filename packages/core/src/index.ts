@@ -39,3 +39,6 @@ export { addDuration, isDuration, nextOccurrence, parseDuration, type IsoDuratio
 export { createGovernanceService, type GovernanceServiceDeps, type GovernanceServiceInternals } from './service/service.js';
 export { ManualClock } from './service/test-helpers.js';
 export * from './demo/index.js';
+export * from './notify/index.js';
+export { notificationRoutes, notificationRouteList } from './api/notify-routes.js';
+export type { NotificationUseCases, NotificationInternals } from './service/notifications.js';

@@ -27,6 +27,7 @@ import { hasScope, isAdmin, principalFromApiKey, principalFromUser, systemPrinci
 import { hashPassword, verifyPassword, defaultScryptParams, type ScryptParams } from '../auth/password.js';
 import { generateApiKey, parseApiKeyToken, verifyApiKeySecret, type ApiKeyMaterial } from '../auth/api-key.js';
 import * as domain from './domain.js';
+import { createNotificationUseCases, type NotificationInternals } from './notifications.js';
 
 export interface GovernanceServiceDeps {
   store: Store;
@@ -36,10 +37,12 @@ export interface GovernanceServiceDeps {
   idGenerator?: IdGenerator;
   /** scrypt cost for new password hashes (tests lower it). */
   passwordParams?: ScryptParams;
+  /** Key of one-click unsubscribe tokens and webhook signing secrets (notifications). */
+  notifySecret?: string | Buffer;
 }
 
 /** The service plus internals that the demo loader and tests use; not part of the HTTP API. */
-export interface GovernanceServiceInternals extends GovernanceService {
+export interface GovernanceServiceInternals extends GovernanceService, NotificationInternals {
   /** Create an API key with key material chosen by the caller (demo mode's fixed key). */
   createApiKeyWithMaterial(actor: Principal, input: { name: string; scopes: s.CreateApiKeyInput['scopes'] }, material: ApiKeyMaterial): Promise<Result<{ key: ApiKey; secret: string }>>;
 }
@@ -136,9 +139,21 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
     }
   }
 
+  const notifications = createNotificationUseCases({
+    store,
+    clock,
+    newId,
+    ...(deps.notifySecret !== undefined ? { secret: deps.notifySecret } : {}),
+    itemByIdOrRef,
+    templateById,
+    applySignoffAction: (...a) => applySignoffAction(...a),
+  });
+
   // ------------------------------------------------------------------ principals
 
   const service: GovernanceServiceInternals = {
+    ...notifications,
+
     async createUser(actor, input) {
       const auth = requireAdmin(actor, 'create users');
       if (!auth.ok) return auth;
@@ -973,6 +988,12 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
       to: r.value.status,
       round: r.value.round,
     };
+    if (action.type === 'editFeedback') {
+      const review = before.feedback.find((f) => f.id === action.reviewId);
+      if (review) change.reviewBefore = { status: review.status };
+    } else if (action.type === 'editFinalApproval' && before.finalApproval) {
+      change.reviewBefore = { status: before.finalApproval.status };
+    }
     if (action.type === 'reset' || action.type === 'expire') {
       // The audit log keeps what a reset clears.
       change.cleared = { round: before.round, feedback: before.feedback, finalApproval: before.finalApproval, delegations: before.delegations, approvedDigests: before.approvedDigests };

@@ -9,6 +9,7 @@ import type { AuditEvent, AuditVerification } from '../audit/schema.js';
 import type { StepStatus, WorkflowTemplate, FieldValue } from '../workflow/schema.js';
 import type { SignoffAction } from '../signoff/actions.js';
 import type { SignoffStatus } from '../signoff/schema.js';
+import type { NotificationUseCases } from './notifications.js';
 
 /** Injected clock: tests drive time, nothing reads `Date.now()` directly. */
 export interface Clock {
@@ -69,7 +70,7 @@ export interface GovernanceStatus {
  * applies the pure logic, writes store and audit together, and returns a Result with a
  * stable error code. The HTTP layer, the webhook's embedded mode and the UI all call this.
  */
-export interface GovernanceService {
+export interface GovernanceService extends NotificationUseCases {
   // principals
   createUser(actor: Principal, input: { username: string; displayName: string; email?: string; password?: string; roles?: string[]; groups?: string[] }): Promise<Result<User>>;
   updateUser(actor: Principal, id: string, input: { displayName?: string; email?: string; password?: string; roles?: string[]; groups?: string[]; disabled?: boolean }): Promise<Result<User>>;

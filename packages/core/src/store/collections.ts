@@ -6,6 +6,7 @@ import { Infrastructure } from '../schemas/infrastructure.js';
 import { DeploymentRecord } from '../decision/schema.js';
 import { WorkflowTemplate } from '../workflow/schema.js';
 import { PendingProtectionRule } from '../schemas/github.js';
+import { NotificationDelivery, OutboxEntry, ReviewTimer, Subscription, WebhookTarget } from '../notify/schema.js';
 
 /**
  * Every collection the store holds, with the schema each record is validated against
@@ -23,6 +24,16 @@ export const collections = {
   deployments: DeploymentRecord,
   /** GitHub deployment protection rules waiting for a final sign-off (the server's GitHub App). */
   pendingProtectionRules: PendingProtectionRule,
+  /** Notifications waiting to be sent, written in the transaction of the change that caused them. */
+  outbox: OutboxEntry,
+  /** One message per outbox entry and recipient, with its delivery state (the delivery log). */
+  notificationDeliveries: NotificationDelivery,
+  /** Users' subscriptions to items and projects. */
+  subscriptions: Subscription,
+  /** Outbound webhook targets (chat, ITSM). */
+  webhookTargets: WebhookTarget,
+  /** Reminders and timeouts already fired for pending reviews. */
+  reviewTimers: ReviewTimer,
 } as const;
 
 export type Collections = typeof collections;

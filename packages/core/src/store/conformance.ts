@@ -42,6 +42,26 @@ const samples: Record<string, Sample> = {
     make: (n) => ({ id: `dpr_${n}`, repository: 'example/shop', environment: 'production', runId: String(1000 + n), installationId: 42, sha: 'a'.repeat(40), receivedAt: '2026-03-01T00:00:00.000Z', answerFailures: 0 }),
     change: (r) => ({ ...r, lastStatus: 'Waiting for final approval', lastCheckedAt: '2026-03-02T00:00:00.000Z' }),
   },
+  outbox: {
+    make: (n) => ({ id: `ntf_${n}`, type: 'feedback.requested', at: '2026-03-01T00:00:00.000Z', actor: 'usr_1', actorName: 'User 1', itemId: `itm_${n}`, projectId: 'prj_1', ref: `p/i@${n}`, projectName: 'P', summary: 'feedback requested', details: [['Comment', 'x']], direct: [{ kind: 'group', id: 'grp_1' }], subscribers: true, status: 'pending' }),
+    change: (r) => ({ ...r, status: 'dispatched', dispatchedAt: '2026-03-02T00:00:00.000Z' }),
+  },
+  notificationDeliveries: {
+    make: (n) => ({ id: `ntf_${n}:user:usr_1`, entryId: `ntf_${n}`, eventType: 'feedback.requested', itemId: `itm_${n}`, ref: `p/i@${n}`, channel: 'email', recipient: 'usr_1', address: 'u1@example.com', status: 'pending', attempts: 0, nextAttemptAt: '2026-03-01T00:00:00.000Z', createdAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-03-01T00:00:00.000Z' }),
+    change: (r) => ({ ...r, status: 'sent', attempts: 1, sentAt: '2026-03-02T00:00:00.000Z' }),
+  },
+  subscriptions: {
+    make: (n) => ({ id: `usr_1:item:itm_${n}`, userId: 'usr_1', subjectKind: 'item', subjectId: `itm_${n}`, state: 'subscribed', source: 'auto', at: '2026-03-01T00:00:00.000Z' }),
+    change: (r) => ({ ...r, state: 'unsubscribed', source: 'explicit' }),
+  },
+  webhookTargets: {
+    make: (n) => ({ id: `wht_${n}`, name: `hook ${n}`, url: 'https://chat.example.com/hook', events: [], enabled: true, createdBy: 'usr_1', createdAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-03-01T00:00:00.000Z' }),
+    change: (r) => ({ ...r, enabled: false }),
+  },
+  reviewTimers: {
+    make: (n) => ({ id: `itm_${n}:review:1:feedback:2026-03-01T00:00:00.000Z`, itemId: `itm_${n}`, stepId: 'review', stage: 'feedback', requestedAt: '2026-03-01T00:00:00.000Z', reminders: 0 }),
+    change: (r) => ({ ...r, reminders: 1, lastReminderAt: '2026-03-02T00:00:00.000Z' }),
+  },
 };
 
 function sample(c: CollectionName): Sample {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Link, Timestamp } from '../schemas/common.js';
+import { ReviewTimeout } from '../notify/schema.js';
 
 export const StepStatus = z.enum(['Not started', 'Ongoing', 'Finished']);
 export type StepStatus = z.infer<typeof StepStatus>;
@@ -32,6 +33,10 @@ export const SignoffDefinition = z.object({
   separationOfDuties: z.boolean().default(true),
   /** Approval expiry: reset the sign-off this long after it was approved (ISO 8601 duration, e.g. `P90D`). */
   expiresAfter: z.string().optional(),
+  /** Remind pending reviewers this often (ISO 8601 duration, e.g. `P1D`); overrides the server default. */
+  reminderEvery: z.string().regex(/^P/, 'must be an ISO 8601 duration such as P1D').optional(),
+  /** What happens when a review stays pending too long, per importance; overrides the server default. */
+  reviewTimeouts: z.array(ReviewTimeout).optional(),
 });
 export type SignoffDefinition = z.infer<typeof SignoffDefinition>;
 
