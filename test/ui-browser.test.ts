@@ -114,9 +114,16 @@ describe('reviewer UI in a browser: the seed tutorial', () => {
     await screenshot(olivia, '04-project');
     await olivia.goto('/projects/matrix');
     await expect.poll(() => olivia.locator('table').textContent()).toContain('UI Governance Lifecycle');
-    expect(await olivia.locator('svg[role="img"] title').textContent()).toBe('Governed projects by value and risk');
+    expect(await olivia.locator('svg[role="group"] > title').textContent()).toBe('Governed projects by value and risk');
+    // Filters narrow the chart; each dot is a labelled link (value, risk and the third mark, feasibility).
+    await olivia.getByLabel('Name or key contains').fill('uilife');
+    await olivia.locator('form[role="search"] button').click();
+    await olivia.waitForURL(/q=uilife/);
+    expect(await olivia.locator('svg a').count()).toBe(1);
     await checkA11y(olivia, 'matrix');
     await screenshot(olivia, '05-matrix');
+    await olivia.getByRole('link', { name: 'UI Governance Lifecycle: value 4, risk 2, feasibility 5, decision Go' }).click();
+    await olivia.waitForURL(/\/projects\/uilife$/);
   });
 
   it('Olivia registers bundle v1 and requests feedback from Bob', async () => {

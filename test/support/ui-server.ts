@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGovernanceService, loadDemoWorld, openLowdbStore, type GovernanceService, type Store } from '@signoff/core';
+import { createGovernanceService, createMemoryStore, loadDemoWorld, openLowdbStore, type GovernanceService, type Store } from '@signoff/core';
 import { createApp, type AppDeps } from '@signoff/ui-lite';
 
 export const DEMO_PASSWORD = 'demo-password-for-ui-tests';
@@ -19,12 +19,13 @@ export interface UiServer {
 
 /**
  * The real governance server app (`createApp`: API, sessions, CSRF, UI) over the real service
- * and a lowdb data file in a temp dir, holding the demo world, listening on port 0.
+ * and a lowdb data file in a temp dir (or core's memory store, for tests that build hundreds of
+ * items), holding the demo world, listening on port 0.
  */
-export async function startUiServer(options: { app?: Partial<AppDeps> } = {}): Promise<UiServer> {
+export async function startUiServer(options: { app?: Partial<AppDeps>; memory?: boolean } = {}): Promise<UiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'signoff-ui-'));
   const clock = { now: () => new Date() };
-  const store = await openLowdbStore(join(dir, 'signoff.json'));
+  const store = options.memory ? createMemoryStore() : await openLowdbStore(join(dir, 'signoff.json'));
   let server: Server | undefined;
   try {
     const service = createGovernanceService({ store, clock, publicUrl: 'http://127.0.0.1', passwordParams: FAST_SCRYPT });

@@ -71,6 +71,9 @@ dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.
 dl.kv dt{font-weight:600}
 dl.kv dd{margin:0}
 .matrix svg{max-width:34rem;width:100%;height:auto;border:1px solid var(--line);background:#fff}
+.matrix svg a:focus-visible circle,.matrix svg a:hover circle{stroke:var(--fg);stroke-width:4}
+.matrix svg a:focus-visible{outline:none}
+.matrix svg a:focus-visible circle{stroke:#ffbf47;stroke-width:5}
 .pager{display:flex;gap:1rem;margin:.5rem 0}
 .visually-hidden{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 pre.change{white-space:pre-wrap;max-height:10rem;overflow:auto;font-size:.8rem;margin:0}

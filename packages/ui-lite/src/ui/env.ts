@@ -71,6 +71,9 @@ export async function pageContext(env: UiEnv, req: Request, withCount = true): P
 
 export function sendPage(res: Response, status: number, page: string): void {
   res.status(status).type('html').setHeader('cache-control', 'no-store');
+  // How long the UI took to build this page (service calls included), for browsers' devtools and the bench.
+  const start = (res.locals as { uiStart?: number }).uiStart;
+  if (start !== undefined) res.setHeader('server-timing', `render;dur=${(performance.now() - start).toFixed(2)}`);
   res.send(page);
 }
 

@@ -99,7 +99,8 @@ export function signoffOptions(so: Signoff, ctx: TransitionContext, canAct: bool
     backToFeedback: may({ type: 'backToFeedback' }),
     finalApprove: may({ type: 'finalApproval', status: 'Approved', comment: '' }),
     finalReject: may({ type: 'finalApproval', status: 'Rejected', comment: '' }),
-    editFinalApproval: may({ type: 'editFinalApproval' }),
+    // A comment-only edit: the form always sends the comment (an edit with neither is refused).
+    editFinalApproval: may({ type: 'editFinalApproval', comment: so.finalApproval?.comment ?? '' }),
     abandon: may({ type: 'abandon', comment: '' }),
     cancelAbandon: may({ type: 'cancelAbandon' }),
     reset: may({ type: 'reset', comment: '' }),

@@ -61,6 +61,7 @@ export function createUiRouter(deps: UiDeps): Router {
   const router = express.Router();
 
   router.use((_req, res, next) => {
+    (res.locals as { uiStart?: number }).uiStart = performance.now();
     res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'same-origin');

@@ -1,5 +1,6 @@
 import type { Request, Router } from 'express';
-import type { Infrastructure, Policy, UnmatchedAction } from '@signoff/core';
+import { defaultUnmatched } from '@signoff/core';
+import type { Infrastructure, Policy, Principal, UnmatchedAction } from '@signoff/core';
 import { actor, doneNotice, errorText, field, httpStatus, must, page, pageContext, queryString, sendPage, type UiEnv } from '../env.js';
 import { badge, time } from '../format.js';
 import { isAdmin } from '../guards.js';
@@ -17,11 +18,23 @@ const POLICY_TEXT: Record<Policy, string> = {
   always: 'Always deploy without checking',
 };
 
+/** `owner/repo: environment` lines; a line without a colon is kept whole so the service names it. */
+function readGithubEnvironments(text: string): { repository: string; environment: string }[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const k = l.indexOf(':');
+      return k < 0 ? { repository: l, environment: '' } : { repository: l.slice(0, k).trim(), environment: l.slice(k + 1).trim() };
+    });
+}
+
 function infraRow(ctx: PageContext, i: Infrastructure, admin: boolean): Html {
   return html`<div class="tile" id="infra-${i.id}"><h3>${i.name} <span class="muted mono">${i.id}</span>${i.production ? html` <span class="badge s-warn">production</span>` : ''}</h3>
 ${i.description ? html`<p>${i.description}</p>` : ''}
 <dl class="kv"><dt>Govern policy</dt><dd>${badge(i.policy)} ${POLICY_TEXT[i.policy]}</dd><dt>Require confirmation</dt><dd>${i.requireConfirmation ? 'Yes (under warn, a deployer must confirm with a reason)' : 'No'}</dd>
-<dt>Unmatched artifacts</dt><dd>${i.unmatched ?? html`<span class="muted">policy default</span>`}</dd><dt>Moves items to Production</dt><dd>${i.advanceWorkflowOnDeploy ? 'Yes' : 'No'}</dd>
+<dt>Unmatched artifacts</dt><dd>${i.unmatched ? badge(i.unmatched) : html`${badge(defaultUnmatched(i.policy))} <span class="muted">(the default under ${i.policy})</span>`}</dd><dt>Moves items to Production</dt><dd>${i.advanceWorkflowOnDeploy ? 'Yes' : 'No'}</dd>
 <dt>Kubernetes namespaces</dt><dd>${i.namespaces.length ? i.namespaces.map((n, k) => html`${k ? ', ' : ''}<span class="mono">${n}</span>`) : html`<span class="muted">none</span>`}</dd>
 <dt>GitHub environments</dt><dd>${i.githubEnvironments.length ? i.githubEnvironments.map((g, k) => html`${k ? ', ' : ''}<span class="mono">${g.repository} → ${g.environment}</span>`) : html`<span class="muted">none</span>`}</dd></dl>
 <p><a href="/deployments${qs({ infrastructure: i.id })}">Deployments to ${i.name}</a></p>${
@@ -29,9 +42,11 @@ ${i.description ? html`<p>${i.description}</p>` : ''}
       ? html`<details><summary>Edit ${i.name}</summary><form method="post" action="/infrastructures/${i.id}" class="panel">${csrfField(ctx)}
 <div class="field"><label for="pol-${i.id}">Govern policy</label><select id="pol-${i.id}" name="policy">${POLICIES.map((p) => html`<option value="${p}"${p === i.policy ? html` selected` : ''}>${p}: ${POLICY_TEXT[p]}</option>`)}</select></div>
 <div class="field"><label class="check"><input type="checkbox" name="requireConfirmation" value="true"${i.requireConfirmation ? html` checked` : ''}> Require confirmation (warn)</label></div>
-<div class="field"><label for="um-${i.id}">Unmatched artifacts</label><select id="um-${i.id}" name="unmatched"><option value="">policy default</option>${UNMATCHED.map((u) => html`<option${u === i.unmatched ? html` selected` : ''}>${u}</option>`)}</select></div>
+<div class="field"><label for="um-${i.id}">Unmatched artifacts</label><select id="um-${i.id}" name="unmatched">${i.unmatched === undefined ? html`<option value="">policy default (${defaultUnmatched(i.policy)})</option>` : ''}${UNMATCHED.map((u) => html`<option${u === i.unmatched ? html` selected` : ''}>${u}</option>`)}</select></div>
 <div class="field"><label class="check"><input type="checkbox" name="production" value="true"${i.production ? html` checked` : ''}> Production</label></div>
-<div class="field"><label for="ns-${i.id}">Namespaces (comma separated)</label><input type="text" id="ns-${i.id}" name="namespaces" value="${i.namespaces.join(', ')}"></div>
+<div class="field"><label class="check"><input type="checkbox" name="advanceWorkflowOnDeploy" value="true"${i.advanceWorkflowOnDeploy ? html` checked` : ''}> Move items to their production step after an admitted deployment</label></div>
+<div class="field"><label for="ns-${i.id}">Kubernetes namespaces (comma separated)</label><input type="text" id="ns-${i.id}" name="namespaces" value="${i.namespaces.join(', ')}"></div>
+<div class="field"><label for="gh-${i.id}">GitHub environments (one per line: owner/repository or owner/*, a colon, the environment)</label><textarea id="gh-${i.id}" name="githubEnvironments" class="mono">${i.githubEnvironments.map((g) => `${g.repository}: ${g.environment}`).join('\n')}</textarea></div>
 <button type="submit">Save ${i.name}</button></form></details>`
       : ''
   }</div>`;
@@ -64,6 +79,8 @@ export function registerAdmin(router: Router, env: UiEnv): void {
         policy: field(req, 'policy') as Policy,
         requireConfirmation: field(req, 'requireConfirmation') === 'true',
         production: field(req, 'production') === 'true',
+        advanceWorkflowOnDeploy: field(req, 'advanceWorkflowOnDeploy') === 'true',
+        githubEnvironments: readGithubEnvironments(field(req, 'githubEnvironments')),
         namespaces: field(req, 'namespaces')
           .split(',')
           .map((s) => s.trim())
@@ -132,9 +149,13 @@ export function registerAdmin(router: Router, env: UiEnv): void {
       const afterRaw = queryString(req, 'after');
       const after = /^\d+$/.test(afterRaw) ? Number(afterRaw) : undefined;
       // Without `after`: the latest events; with it: the events after that sequence number.
-      const listR = await env.service.listAudit(me, { ...(subject ? { subject } : {}), ...(after !== undefined ? { afterSeq: after, limit: AUDIT_PAGE } : { limit: 10_000 }) });
-      const list = must(listR);
-      const shown = after !== undefined ? list : list.slice(-AUDIT_PAGE);
+      let shown;
+      if (after !== undefined) shown = must(await env.service.listAudit(me, { ...(subject ? { subject } : {}), afterSeq: after, limit: AUDIT_PAGE }));
+      else if (subject) shown = must(await env.service.listAudit(me, { subject, limit: 10_000 })).slice(-AUDIT_PAGE);
+      else {
+        const head = await lastSeq(env, me);
+        shown = must(await env.service.listAudit(me, { afterSeq: Math.max(0, head - AUDIT_PAGE), limit: AUDIT_PAGE }));
+      }
       const first = shown[0]?.seq;
       const last = shown.at(-1)?.seq;
       const v = verify ? await env.service.verifyAudit(me) : undefined;
@@ -157,6 +178,30 @@ export function registerAdmin(router: Router, env: UiEnv): void {
       sendPage(res, 200, layout(ctx, { title: 'Audit log', body }).value);
     }),
   );
+}
+
+/**
+ * Sequence number of the newest audit event, found by galloping then bisecting on "is there an
+ * event after n" (the log's seqs are 1..head without gaps; each probe is an indexed lookup).
+ */
+async function lastSeq(env: UiEnv, me: Principal): Promise<number> {
+  const firstAfter = async (n: number) => must(await env.service.listAudit(me, { afterSeq: n, limit: 1 }))[0]?.seq;
+  let lo = 0;
+  let hi = 64;
+  for (;;) {
+    const s = await firstAfter(hi);
+    if (s === undefined) break;
+    lo = s;
+    hi *= 2;
+  }
+  // Invariant: event `lo` exists (or lo = 0) and no event is newer than `hi`.
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const s = await firstAfter(mid);
+    if (s === undefined) hi = mid;
+    else lo = s;
+  }
+  return lo;
 }
 
 function subjectLink(subject: string): Html {

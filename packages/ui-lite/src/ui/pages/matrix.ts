@@ -8,8 +8,9 @@ const cell = (W - M - 20) / 5;
 
 /**
  * Value (x) × risk (y) of the governed projects as an inline SVG; feasibility is the third
- * mark (the number drawn in each dot and its size). The chart is an image with a title and
- * description; the table after it is its text alternative with links.
+ * mark (the number drawn in each dot and its size). The chart is a group with a title and a
+ * description; each dot is a link to its project labelled with its name and three ratings (also
+ * its tooltip); the table after it is the same data as text.
  */
 export function matrixSvg(projects: readonly Project[]): Html {
   const rated = projects.filter((p) => p.qualification.value !== undefined && p.qualification.risk !== undefined);
@@ -25,16 +26,17 @@ export function matrixSvg(projects: readonly Project[]): Html {
     const cx = M + (v - 0.5) * cell + ((n % 3) - 1) * 26;
     const cy = H - M - (r - 0.5) * cell + (Math.floor(n / 3) % 3 - 1) * 26;
     const rad = 8 + (f ?? 1) * 1.5;
-    return html`<g><circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${rad}" fill="#0b5cad" fill-opacity="0.85" stroke="#102a43"></circle><text x="${cx.toFixed(1)}" y="${(cy + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#fff">${f ?? '?'}</text></g>`;
+    const label = `${p.name}: value ${v}, risk ${r}, feasibility ${f ?? 'not rated'}, decision ${p.qualification.decision}`;
+    return html`<a href="/projects/${p.key}" aria-label="${label}"><title>${label}</title><circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${rad}" fill="#0b5cad" fill-opacity="0.85" stroke="#102a43"></circle><text x="${cx.toFixed(1)}" y="${(cy + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#fff" aria-hidden="true">${f ?? '?'}</text></a>`;
   });
   const axis = [1, 2, 3, 4, 5];
   const desc = `${rated.length} project${rated.length === 1 ? '' : 's'} placed by value (horizontal, 1 to 5) and risk (vertical, 1 to 5); the number in each dot is its feasibility rating. ${unrated} project${unrated === 1 ? '' : 's'} not yet rated. The table below lists the same data.`;
-  return html`<figure class="matrix"><svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="mx-title mx-desc" xmlns="http://www.w3.org/2000/svg">
+  return html`<figure class="matrix"><svg viewBox="0 0 ${W} ${H}" role="group" aria-labelledby="mx-title" aria-describedby="mx-desc" xmlns="http://www.w3.org/2000/svg">
 <title id="mx-title">Governed projects by value and risk</title><desc id="mx-desc">${desc}</desc>
-${axis.map((i) => html`<line x1="${M + i * cell}" y1="20" x2="${M + i * cell}" y2="${H - M}" stroke="#c9d0d9"></line><line x1="${M}" y1="${H - M - i * cell}" x2="${W - 20}" y2="${H - M - i * cell}" stroke="#c9d0d9"></line><text x="${M + (i - 0.5) * cell}" y="${H - M + 18}" text-anchor="middle" font-size="13" fill="#1b1f24">${i}</text><text x="${M - 10}" y="${H - M - (i - 0.5) * cell + 4}" text-anchor="end" font-size="13" fill="#1b1f24">${i}</text>`)}
+<g aria-hidden="true">${axis.map((i) => html`<line x1="${M + i * cell}" y1="20" x2="${M + i * cell}" y2="${H - M}" stroke="#c9d0d9"></line><line x1="${M}" y1="${H - M - i * cell}" x2="${W - 20}" y2="${H - M - i * cell}" stroke="#c9d0d9"></line><text x="${M + (i - 0.5) * cell}" y="${H - M + 18}" text-anchor="middle" font-size="13" fill="#1b1f24">${i}</text><text x="${M - 10}" y="${H - M - (i - 0.5) * cell + 4}" text-anchor="end" font-size="13" fill="#1b1f24">${i}</text>`)}
 <line x1="${M}" y1="20" x2="${M}" y2="${H - M}" stroke="#1b1f24"></line><line x1="${M}" y1="${H - M}" x2="${W - 20}" y2="${H - M}" stroke="#1b1f24"></line>
 <text x="${(M + W - 20) / 2}" y="${H - 15}" text-anchor="middle" font-size="14" fill="#1b1f24">Value →</text>
-<text x="18" y="${(H - M) / 2}" text-anchor="middle" font-size="14" fill="#1b1f24" transform="rotate(-90 18 ${(H - M) / 2})">Risk →</text>
+<text x="18" y="${(H - M) / 2}" text-anchor="middle" font-size="14" fill="#1b1f24" transform="rotate(-90 18 ${(H - M) / 2})">Risk →</text></g>
 ${dots}</svg><figcaption>Value × risk; the number in a dot is the feasibility (1–5, “?” when unrated).</figcaption></figure>
 <table><caption>Projects in the matrix</caption><thead><tr><th scope="col">Project</th><th scope="col">Value</th><th scope="col">Risk</th><th scope="col">Feasibility</th><th scope="col">Decision</th></tr></thead><tbody>${projects.slice(0, 200).map(
     (p) => html`<tr><td><a href="/projects/${p.key}">${p.name}</a></td><td>${p.qualification.value ?? 'not rated'}</td><td>${p.qualification.risk ?? 'not rated'}</td><td>${p.qualification.feasibility ?? 'not rated'}</td><td>${p.qualification.decision}</td></tr>`,

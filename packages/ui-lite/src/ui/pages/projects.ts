@@ -111,10 +111,10 @@ ${pager('/projects', base, pageNo, list.length, PAGE_SIZE)}`;
   };
 }
 
-export function pager(path: string, base: Record<string, string | undefined>, pageNo: number, total: number, size: number, param = 'page'): Html {
+export function pager(path: string, base: Record<string, string | undefined>, pageNo: number, total: number, size: number, param = 'page', label = 'Pages'): Html {
   const pages = Math.ceil(total / size);
   if (pages <= 1) return html``;
-  return html`<nav class="pager" aria-label="Pages">${pageNo > 1 ? html`<a href="${path}${qs({ ...base, [param]: pageNo - 1 })}">Previous page</a>` : ''}<span>Page ${pageNo} of ${pages}</span>${
+  return html`<nav class="pager" aria-label="${label}">${pageNo > 1 ? html`<a href="${path}${qs({ ...base, [param]: pageNo - 1 })}">Previous page</a>` : ''}<span>Page ${pageNo} of ${pages}</span>${
     pageNo < pages ? html`<a href="${path}${qs({ ...base, [param]: pageNo + 1 })}">Next page</a>` : ''
   }</nav>`;
 }
@@ -164,7 +164,9 @@ async function renderProject(env: UiEnv, req: Request, res: Response, key: strin
     editable
       ? html`<details><summary>+ Add to ${label}</summary><form method="post" action="${base}/reviewers">${csrfField(ctx)}<input type="hidden" name="scope" value="${scope}">
 <div class="field"><label for="add-${scope}">User, group or API key</label><select id="add-${scope}" name="add"><option value="">(choose)</option>${assigneeOptions}</select></div>
-<div class="field"><label for="role-${scope}">or a role name</label><input type="text" id="role-${scope}" name="role" pattern="[a-z0-9][a-z0-9_-]*"></div>
+<div class="field"><label for="role-${scope}">or a role name</label><input type="text" id="role-${scope}" name="role" pattern="[a-z0-9][a-z0-9_-]*"></div>${
+        dir.apiKeys.size ? '' : html`<div class="field"><label for="key-${scope}">or an API key id (an administrator lists them)</label><input type="text" id="key-${scope}" name="apiKey" class="mono"></div>`
+      }
 <button type="submit">Add</button></form></details>`
       : ''
   }</div>`;
@@ -239,7 +241,7 @@ ${editable ? html`<button type="submit">Save qualification</button>` : ''}</form
     p.links.length ? html`<ul>${p.links.map((l) => html`<li><a href="${safeUrl(l.url)}" rel="noopener noreferrer">${l.title}</a></li>`)}</ul>` : html`<span class="muted">none</span>`
   }</dd></dl>${
     editable
-      ? html`<details><summary>Edit overview</summary><form method="post" action="${base}/edit" class="panel">${csrfField(ctx)}<div class="field"><label for="p-name">Name</label><input type="text" id="p-name" name="name" value="${p.name}" required></div><div class="field"><label for="p-desc">Description</label><textarea id="p-desc" name="description">${p.description}</textarea></div><button type="submit">Save</button></form></details>`
+      ? html`<details><summary>Edit overview</summary><form method="post" action="${base}/edit" class="panel">${csrfField(ctx)}<div class="field"><label for="p-name">Name</label><input type="text" id="p-name" name="name" value="${p.name}" required></div><div class="field"><label for="p-desc">Description</label><textarea id="p-desc" name="description">${p.description}</textarea></div><div class="field"><label for="p-links">Links (one per line: title, a space, the http(s) URL)</label><textarea id="p-links" name="links">${p.links.map((l) => `${l.title} ${l.url}`).join('\n')}</textarea></div><button type="submit">Save</button></form></details>`
       : ''
   }</section>`;
 
@@ -269,6 +271,14 @@ const lines = (s: string) =>
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
+
+/** `title url` lines (the URL is the last word); a bare URL is its own title. */
+function readLinks(text: string): { title: string; url: string }[] {
+  return lines(text).map((l) => {
+    const k = l.lastIndexOf(' ');
+    return k < 0 ? { title: l, url: l } : { title: l.slice(0, k).trim(), url: l.slice(k + 1) };
+  });
+}
 
 export function registerProjects(router: Router, env: UiEnv): void {
   router.get(
@@ -334,7 +344,7 @@ export function registerProjects(router: Router, env: UiEnv): void {
   router.post(
     '/projects/:key/edit',
     projectAction(env, async (me, p, req) => {
-      const r = await env.service.updateProject(me, p.id, { name: field(req, 'name').trim(), description: field(req, 'description') });
+      const r = await env.service.updateProject(me, p.id, { name: field(req, 'name').trim(), description: field(req, 'description'), links: readLinks(field(req, 'links')) });
       return r.ok ? { ok: true, done: 'saved' } : r;
     }),
   );
@@ -345,7 +355,8 @@ export function registerProjects(router: Router, env: UiEnv): void {
       const scope = field(req, 'scope');
       const remove = decodeAssignee(field(req, 'remove'));
       const role = field(req, 'role').trim();
-      const add = role ? ({ kind: 'role', id: role } as Assignee) : decodeAssignee(field(req, 'add'));
+      const apiKey = field(req, 'apiKey').trim();
+      const add: Assignee | undefined = role ? { kind: 'role', id: role } : apiKey ? { kind: 'apiKey', id: apiKey } : decodeAssignee(field(req, 'add'));
       if (!remove && !add) return { ok: false, error: { code: 'VALIDATION', message: 'Choose a user, group or API key, or type a role name, to add.' } };
       const same = (a: Assignee, b: Assignee) => a.kind === b.kind && a.id === b.id;
       const edit = (list: readonly Assignee[]): Assignee[] => {
