@@ -40,6 +40,27 @@ export const ServerConfig = z.object({
   githubAppId: z.string().min(1).optional(),
   githubAppPrivateKeyFile: z.string().min(1).optional(),
   githubWebhookSecret: z.string().min(1).optional(),
+  // ---- notifications (issue 7)
+  /** Write an outbox and run the notification worker and the scheduler (default on). */
+  notifications: booleanish.default(true),
+  /** `smtp://user:pass@host:port` (STARTTLS when offered; `?requireTLS=true` insists), `smtps://…` for implicit TLS. */
+  smtpUrl: z.string().min(1).max(2000).optional(),
+  mailFrom: z.string().min(3).max(512).optional(),
+  /** File holding the key of unsubscribe links and webhook signatures; default `<data>.notify-secret`, created 0600. */
+  notifySecretFile: z.string().min(1).optional(),
+  /** How often the worker looks at the outbox (ms). */
+  notifyPollMs: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  /** First retry delay of a failed delivery (ms); doubles per attempt up to notifyRetryMaxMs. */
+  notifyRetryBaseMs: z.coerce.number().int().min(10).max(86_400_000).default(30_000),
+  notifyRetryMaxMs: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+  /** Attempts per delivery before it is marked failed. */
+  notifyMaxAttempts: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** How often the scheduler runs resets, expiries, reminders and timeouts (ms). */
+  schedulerIntervalMs: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /** Default reminder period for pending reviews (ISO 8601 duration, e.g. P1D); templates may override. */
+  reviewReminderEvery: z.string().regex(/^P(?=.)/, 'must be an ISO 8601 duration such as P1D').optional(),
+  /** Default review timeouts, e.g. `Critical=P2D:escalate:risk-compliance,High=P5D:remind,*=P14D:cancel`. */
+  reviewTimeouts: z.string().max(2000).optional(),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;
@@ -63,6 +84,17 @@ export const ENV: Record<keyof ServerConfig, string> = {
   githubAppId: 'SIGNOFF_GITHUB_APP_ID',
   githubAppPrivateKeyFile: 'SIGNOFF_GITHUB_APP_PRIVATE_KEY_FILE',
   githubWebhookSecret: 'SIGNOFF_GITHUB_WEBHOOK_SECRET',
+  notifications: 'SIGNOFF_NOTIFICATIONS',
+  smtpUrl: 'SIGNOFF_SMTP_URL',
+  mailFrom: 'SIGNOFF_MAIL_FROM',
+  notifySecretFile: 'SIGNOFF_NOTIFY_SECRET_FILE',
+  notifyPollMs: 'SIGNOFF_NOTIFY_POLL_MS',
+  notifyRetryBaseMs: 'SIGNOFF_NOTIFY_RETRY_BASE_MS',
+  notifyRetryMaxMs: 'SIGNOFF_NOTIFY_RETRY_MAX_MS',
+  notifyMaxAttempts: 'SIGNOFF_NOTIFY_MAX_ATTEMPTS',
+  schedulerIntervalMs: 'SIGNOFF_SCHEDULER_INTERVAL_MS',
+  reviewReminderEvery: 'SIGNOFF_REVIEW_REMINDER_EVERY',
+  reviewTimeouts: 'SIGNOFF_REVIEW_TIMEOUTS',
 };
 
 /**

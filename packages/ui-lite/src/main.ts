@@ -2,8 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import {
+  apiRouteList,
   createGovernanceService,
   createMemoryStore,
+  notificationRouteList,
+  withNotifications,
   type Clock,
   type GovernanceService,
   type ScryptParams,
@@ -16,6 +19,10 @@ import { openDataStore, StartupError } from './store-open.js';
 import { loadGithubAppConfig } from './github-app-config.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { loadNotifySecret, reviewTiming, smtpSettings } from './notify/settings.js';
+import { createNotificationRuntime, type NotificationRuntime } from './notify/runtime.js';
+import { createUnsubscribeHandler, isUnsubscribeRequest } from './notify/unsubscribe.js';
+import type { MailerOptions } from './notify/transports.js';
 
 export interface StartServerOptions {
   /** Settings as `signoff-server` flags would give them; unset ones come from the environment. */
@@ -38,6 +45,8 @@ export interface StartServerOptions {
   drainMs?: number;
   /** scrypt cost of new password hashes (tests lower it). */
   passwordParams?: ScryptParams;
+  /** SMTP client knobs (tests shorten the timeouts). */
+  mailerOptions?: MailerOptions;
 }
 
 export interface RunningServer {
@@ -52,6 +61,8 @@ export interface RunningServer {
   logger: Logger;
   /** Credentials created at start (first admin, demo users and key), for tests and scripts. */
   credentials: StartCredentials;
+  /** The notification worker and scheduler (absent with --notifications=false). */
+  notifications?: NotificationRuntime;
   /** Stops accepting, drains in-flight requests, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -113,6 +124,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const clock = options.clock ?? systemClock;
   const print = options.print ?? ((text: string) => process.stderr.write(text));
   const githubApp = await loadGithubAppConfig(config);
+  let notify: { secret: Buffer; smtp: ReturnType<typeof smtpSettings>; timing: ReturnType<typeof reviewTiming> } | undefined;
+  if (config.notifications) {
+    try {
+      const secretFile = config.notifySecretFile ?? (options.store === undefined ? `${config.data}.notify-secret` : undefined);
+      notify = { smtp: smtpSettings(config), timing: reviewTiming(config), secret: await loadNotifySecret(secretFile) };
+    } catch (error) {
+      throw new StartupError('CONFIG', (error as Error).message, { cause: error });
+    }
+  }
 
   const store: Store =
     options.store === 'memory' ? createMemoryStore() : (options.store ?? (await openDataStore(config.data)));
@@ -145,10 +165,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let closing: Promise<void> | undefined;
   const metrics = createMetrics();
   const service = createGovernanceService({
-    store,
+    // With notifications on, every transaction also writes the outbox entries it causes.
+    store: notify ? withNotifications(store) : store,
     clock,
     publicUrl,
     ...(options.passwordParams ? { passwordParams: options.passwordParams } : {}),
+    ...(notify ? { notifySecret: notify.secret } : {}),
   });
   let credentials: StartCredentials;
   try {
@@ -174,9 +196,31 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(options.loginRateLimit ? { loginRateLimit: options.loginRateLimit } : {}),
     validateResponses: options.validateResponses ?? false,
     isReady: () => ready,
+    routes: notify ? [...apiRouteList, ...notificationRouteList] : apiRouteList,
   });
-  slot.handler = app;
+  const notifications = notify
+    ? createNotificationRuntime({
+        store,
+        clock,
+        logger,
+        service,
+        publicUrl,
+        secret: notify.secret,
+        ...(notify.smtp ? { smtp: notify.smtp } : {}),
+        ...(options.mailerOptions ? { mailerOptions: options.mailerOptions } : {}),
+        retry: { baseMs: config.notifyRetryBaseMs, maxMs: config.notifyRetryMaxMs, maxAttempts: config.notifyMaxAttempts },
+        timing: notify.timing,
+      })
+    : undefined;
+  const unsubscribe = notify ? createUnsubscribeHandler({ service, logger: logger.child({ component: 'notify' }) }) : undefined;
+  slot.handler = unsubscribe
+    ? (req, res) => {
+        if (isUnsubscribeRequest(req)) unsubscribe(req, res);
+        else app(req, res);
+      }
+    : app;
   ready = true;
+  notifications?.start({ pollMs: config.notifyPollMs, schedulerIntervalMs: config.schedulerIntervalMs });
   lifecycle.info({ url, publicUrl, data: options.store ? 'memory' : config.data, demo: config.demo }, 'listening');
 
   const drainMs = options.drainMs ?? 10_000;
@@ -191,6 +235,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       timer.unref();
       await drained;
       clearTimeout(timer);
+      await notifications?.stop();
       await store.close();
       lifecycle.info('stopped');
     })();
@@ -212,7 +257,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     process.once('SIGINT', onSignal);
   }
 
-  return { url, port: address.port, config, server, app, service, store, metrics, logger, credentials, close };
+  return { url, port: address.port, config, server, app, service, store, metrics, logger, credentials, ...(notifications ? { notifications } : {}), close };
 }
 
 

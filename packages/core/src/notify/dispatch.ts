@@ -54,6 +54,9 @@ export interface DispatchOptions {
   mail: boolean;
   /** Called for users skipped (no address), for the log. */
   onSkip?: (entry: OutboxEntry, user: User, reason: string) => void;
+  /** Entries older than this are closed without deliveries (stale news after a long time without any transport). */
+  maxAgeMs?: number;
+  onStale?: (entry: OutboxEntry) => void;
 }
 
 /**
@@ -70,6 +73,11 @@ export async function dispatchPending(store: Store, options: DispatchOptions): P
       const entry = await tx.get('outbox', candidate.id);
       if (!entry || entry.status !== 'pending') return ok(false);
       const now = options.now;
+      if (options.maxAgeMs !== undefined && Date.parse(entry.at) < Date.parse(now) - options.maxAgeMs) {
+        options.onStale?.(entry);
+        tx.put('outbox', { ...entry, status: 'dispatched', dispatchedAt: now });
+        return ok(true);
+      }
       const common = { entryId: entry.id, eventType: entry.type, itemId: entry.itemId, ref: entry.ref, attempts: 0, createdAt: now, updatedAt: now };
       for (const u of await resolveUsers(tx, entry)) {
         const id = deliveryId(entry.id, 'user', u.id);

@@ -1,0 +1,63 @@
+import type { Clock, GovernanceServiceInternals, ReviewTiming, Store } from '@signoff/core';
+import type { Logger } from 'pino';
+import { Scheduler } from './scheduler.js';
+import { createMailer, type Mailer, type MailerOptions, type SmtpConfig } from './transports.js';
+import { NotificationWorker, type DrainResult, type RetryPolicy } from './worker.js';
+
+export interface NotificationRuntimeDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  service: Pick<GovernanceServiceInternals, 'runScheduled' | 'runReviewTimers'>;
+  publicUrl: string;
+  secret: Buffer;
+  smtp?: SmtpConfig;
+  mailerOptions?: MailerOptions;
+  retry: RetryPolicy;
+  timing: ReviewTiming;
+}
+
+/** The worker and the scheduler of a running server. */
+export interface NotificationRuntime {
+  worker: NotificationWorker;
+  scheduler: Scheduler;
+  mailer?: Mailer;
+  /** One scheduler tick, then a worker pass (tests with a manual clock call this). */
+  tick(): Promise<DrainResult>;
+  start(options: { pollMs: number; schedulerIntervalMs: number }): void;
+  stop(): Promise<void>;
+}
+
+export function createNotificationRuntime(deps: NotificationRuntimeDeps): NotificationRuntime {
+  const logger = deps.logger.child({ component: 'notify' });
+  const mailer = deps.smtp ? createMailer(deps.smtp, deps.mailerOptions) : undefined;
+  const worker = new NotificationWorker({
+    store: deps.store,
+    clock: deps.clock,
+    logger,
+    publicUrl: deps.publicUrl,
+    secret: deps.secret,
+    retry: deps.retry,
+    ...(mailer ? { mailer } : {}),
+  });
+  const scheduler = new Scheduler({ service: deps.service, logger, timing: deps.timing, afterTick: () => worker.drain() });
+  return {
+    worker,
+    scheduler,
+    ...(mailer ? { mailer } : {}),
+    async tick() {
+      await scheduler.tick();
+      return worker.drain();
+    },
+    start({ pollMs, schedulerIntervalMs }) {
+      if (!mailer) logger.info('mail is not configured (--smtp-url): email notifications are recorded as skipped');
+      scheduler.start(schedulerIntervalMs);
+      worker.start(pollMs);
+    },
+    async stop() {
+      await scheduler.stop();
+      await worker.stop();
+      mailer?.close();
+    },
+  };
+}
