@@ -47,7 +47,7 @@ function handler(seen: Seen[]) {
       if (req.url === '/api/v1/items/broken') return send(200, '{not json');
       if (req.url === '/api/v1/items/crash') return send(500, problemFromError({ code: 'STORE_CORRUPT', message: 'boom' }), 'application/problem+json');
       if (req.url === '/api/v1/items/plain404') return send(404, 'nope', 'text/plain');
-      if (req.url === '/api/v1/items/slow') return void setTimeout(() => send(200, {}), 2000);
+      if (req.url === '/api/v1/items/slow') return void setTimeout(() => send(200, {}), 3000);
       return send(404, problemFromError({ code: 'NOT_FOUND', message: `no route ${req.url}` }), 'application/problem+json');
     });
   };
@@ -60,9 +60,10 @@ describe('SignoffClient over HTTP', () => {
   const seen: Seen[] = [];
   const server = createHttpServer(handler(seen));
   let client: SignoffClient;
+  let base = '';
   beforeAll(async () => {
-    const port = await listen(server);
-    client = new SignoffClient({ baseUrl: `http://127.0.0.1:${port}/`, apiKey: 'sk_abcdef1234_secretsecretsecret', timeoutMs: 500 });
+    base = `http://127.0.0.1:${await listen(server)}/`;
+    client = new SignoffClient({ baseUrl: base, apiKey: 'sk_abcdef1234_secretsecretsecret', timeoutMs: 10_000 });
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -97,7 +98,9 @@ describe('SignoffClient over HTTP', () => {
     expect(!crash.ok && crash.error.message).toContain('HTTP 500');
     const broken = await client.getItem('broken');
     expect(!broken.ok && broken.error.code).toBe('UNAVAILABLE');
-    const slow = await client.getItem('slow');
+    // A generous timeout everywhere else (a loaded CI machine); a short one where the timeout is the point.
+    const impatient = new SignoffClient({ baseUrl: base, apiKey: 'sk_abcdef1234_secretsecretsecret', timeoutMs: 500 });
+    const slow = await impatient.getItem('slow');
     expect(!slow.ok && slow.error.message).toContain('no answer within 500 ms');
     const closed = createHttpServer();
     const port = await listen(closed);
