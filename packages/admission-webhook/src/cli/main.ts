@@ -32,7 +32,7 @@ async function namespacesFor(o: CliOptions, logger: Logger): Promise<NamespaceRe
     return staticNamespaces(map.value);
   }
   // client-node is heavy to load: only when the informer is used.
-  const [{ KubeConfig }, { namespaceInformer }] = await Promise.all([import('@kubernetes/client-node'), import('../namespaces/informer.js')]);
+  const [{ KubeConfig }, { namespaceInformer }] = await Promise.all([import('@kubernetes/client-node'), import('../namespaces/index.js')]);
   const kc = new KubeConfig();
   if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
   else if (o.inCluster || process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();

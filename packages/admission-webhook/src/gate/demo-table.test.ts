@@ -84,7 +84,65 @@ describe('every captured fixture gets the answer of DESIGN.md with the demo worl
     const after = await deployments();
     expect(after.length).toBe(before + 1);
     const rec = after.find((d) => d.target.kind === 'kubernetes' && d.target.uid === fixture('cronjob-create').request.uid);
-    expect(rec).toMatchObject({ infrastructureId: 'production', outcome: 'allow', target: { kind: 'kubernetes', namespace: 'ml-prod', name: 'retrain-fraud', resource: 'cronjobs' } });
+    expect(rec).toMatchObject({
+      infrastructureId: 'production',
+      itemRef: 'fraud/train-pipeline@3',
+      outcome: 'allow',
+      policy: 'prevent',
+      target: { kind: 'kubernetes', namespace: 'ml-prod', name: 'retrain-fraud', resource: 'cronjobs', operation: 'CREATE', uid: fixture('cronjob-create').request.uid, requester: 'admin' },
+    });
+  });
+
+  // Every fixture the gate decides on, asked again as a dry run: the same answer, nothing recorded.
+  it.each(FIXTURE_NAMES.filter((n) => !['deployment-delete', 'deployment-scale', 'deployment-create-dryrun'].includes(n)))(
+    '%s as a dry run: the same answer, nothing recorded',
+    async (name) => {
+      const wet = (await answer(derive(name, (r) => (r.request.uid = `wet-${name}`)))).response.response;
+      const before = (await deployments()).length;
+      const dry = (await answer(derive(name, (r) => ((r.request.uid = `dry-${name}`), (r.request.dryRun = true))))).response.response;
+      expect((await deployments()).length).toBe(before);
+      expect(dry.uid).toBe(`dry-${name}`);
+      expect(dry.allowed).toBe(wet.allowed);
+      expect(dry.status).toEqual(wet.status);
+      expect(dry.warnings).toEqual(wet.warnings);
+      const { 'dry-run': flag, ...audit } = dry.auditAnnotations ?? {};
+      expect(flag).toBe('true');
+      expect(audit).toEqual(wet.auditAnnotations);
+    },
+  );
+});
+
+const POSTGRES_14 = 'registry.example.com/shop/postgres@sha256:01bf57f388427ded1975b9eeb2e056a10890a7e7b3569adead050561737f6a98';
+const containersOf = (r: Json): Json[] => r.request.object.spec.template.spec.containers as Json[];
+
+describe('matching (README: "How images are matched")', () => {
+  it('an InferenceService without the item annotation is matched by its storageUri', async () => {
+    const r = (await answer(derive('inferenceservice-create', (x) => delete x.request.object.metadata.annotations['signoff.dev/item']))).response.response;
+    expect(r.allowed).toBe(false);
+    expect(r.auditAnnotations).toMatchObject({ item: 'fraud/fraud-model@3', 'signoff-status': 'Waiting for final approval' });
+  });
+
+  it('an approval covers exactly its digests: one more image, even an approved one of another item, is denied and named', async () => {
+    for (const extra of [POSTGRES_14, `registry.example.com/shop/web@sha256:${'a'.repeat(64)}`]) {
+      const r = (await answer(derive('deployment-create', (x) => containersOf(x).push({ name: 'extra', image: extra })))).response.response;
+      expect(r.allowed).toBe(false);
+      expect(r.auditAnnotations).toMatchObject({ item: 'shop/web-bundle@v2', 'signoff-status': 'Approved' });
+      expect(r.status!.message).toContain(`${extra.slice(0, extra.indexOf('@'))}@sha256:${extra.split(':')[1]!.slice(0, 12)}`);
+      expect(r.status!.message).toContain('shop/web-bundle@v2 is Approved, but not for everything this Deployment runs');
+    }
+  });
+
+  it('a workload running part of an approved bundle is admitted (every image it runs is approved)', async () => {
+    const r = (await answer(derive('deployment-create', (x) => containersOf(x).pop()))).response.response;
+    expect(r.allowed).toBe(true);
+  });
+
+  it('an image with a tag and a digest is matched by its digest; the tag is ignored', async () => {
+    const r = (await answer(derive('deployment-create', (x) => (containersOf(x)[0]!.image = (containersOf(x)[0]!.image as string).replace('@', ':2.0@'))))).response.response;
+    expect(r.allowed).toBe(true);
+    const wrongTagOnly = (await answer(derive('deployment-create', (x) => (containersOf(x)[0]!.image = 'registry.example.com/shop/web:v2')))).response.response;
+    expect(wrongTagOnly.allowed).toBe(false);
+    expect(wrongTagOnly.status!.message).toMatch(/registry\.example\.com\/shop\/web:v2 is not pinned by digest: pin it as/);
   });
 });
 

@@ -48,6 +48,7 @@ export function decisionInputFor(workload: Workload, infrastructure: string): De
       resource: workload.resource,
       operation: workload.operation,
       uid: workload.uid,
+      requester: workload.username,
     },
   };
 }

@@ -3,7 +3,18 @@ import { describe, expect, it } from 'vitest';
 import type { Decision } from '@signoff/core';
 import { AdmissionReview } from './envelope.js';
 import { planReview, type Workload } from './extract.js';
-import { WARNINGS_TOTAL_MAX, WARNING_MAX, fitWarnings, splitWarning, toAdmissionResponse, verdictForDecision, verdictForPlan, verdictForUnavailable } from './response.js';
+import {
+  WARNINGS_TOTAL_MAX,
+  WARNING_MAX,
+  fitWarnings,
+  splitWarning,
+  toAdmissionResponse,
+  verdictForDecision,
+  verdictForPlan,
+  verdictForUnavailable,
+  verdictForUngoverned,
+  type Verdict,
+} from './response.js';
 import { fixture, namespaceUpdate } from '../__fixtures__/fixtures.js';
 
 const workloadOf = (name: string): Workload => {
@@ -123,7 +134,9 @@ describe('warnings limits', () => {
         expect(out.reduce((n, w) => n + w.length, 0)).toBeLessThanOrEqual(WARNINGS_TOTAL_MAX);
         for (const w of out) {
           expect(w.length).toBeLessThanOrEqual(WARNING_MAX);
+          // eslint-disable-next-line no-control-regex
           expect(w).not.toMatch(/[\u0000-\u001f]/);
+          expect(w).not.toMatch(/^\s*warning\s*:/i);
           expect(w.length).toBeGreaterThan(0);
         }
       }),
@@ -133,5 +146,68 @@ describe('warnings limits', () => {
   it('says how many lines were left out when 4096 characters are not enough', () => {
     const out = fitWarnings(Array.from({ length: 100 }, (_, i) => `reason ${i} `.padEnd(100, 'x')));
     expect(out.at(-1)).toMatch(/^… and \d+ more warning line\(s\)$/);
+  });
+});
+
+describe('"Warning:" prefixes', () => {
+  it('are dropped however often they repeat, and from the start of every continuation line', () => {
+    const lines = fitWarnings(['Warning: WARNING:warning : x', `${'a '.repeat(58)}Warning: the rest`, 'warning:']);
+    expect(lines[0]).toBe('x');
+    expect(lines.every((l) => !/^\s*warning\s*:/i.test(l))).toBe(true);
+    expect(lines).toContain('the rest');
+  });
+});
+
+// Kubernetes prefixes each key with the webhook's name and drops the annotation unless the
+// result is a qualified name: name part ≤ 63 characters, alphanumeric at both ends, [-_.] inside.
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+describe('auditAnnotations', () => {
+  const w = workloadOf('deployment-create');
+  const verdicts: [string, Verdict][] = [
+    ['deny', verdictForDecision(w, decision({}))],
+    ['warn confirmed', verdictForDecision({ ...w, confirmation: 'INC-1', dryRun: true }, decision({ outcome: 'warn', policy: 'warn', confirmed: true }))],
+    ['allow', verdictForDecision(w, decision({ outcome: 'allow', signoffStatus: 'Approved', approved: true }))],
+    ['unavailable', verdictForUnavailable(w, 'production', 'prevent', 'https://signoff', 'ECONNREFUSED', 'by-policy')],
+    ['ungoverned', verdictForUngoverned(w)],
+    ['admit', verdictForPlan({ action: 'admit', why: 'DELETE adds nothing to run' })],
+    ['namespace guard', verdictForPlan({ action: 'guard-namespace', namespace: 'ml-prod', from: 'production', username: 'dev', groups: [] })],
+  ];
+
+  it.each(verdicts)('%s: every key is a valid qualified name, with decision, item and policy', (_name, verdict) => {
+    const audit = toAdmissionResponse('u', verdict).response.auditAnnotations!;
+    for (const key of Object.keys(audit)) expect(key).toMatch(QUALIFIED_NAME);
+    expect(audit.decision).toMatch(/^(allow|warn|deny)$/);
+    if (verdict.allowed === false || 'policy' in audit) {
+      expect(audit).toHaveProperty('item');
+      expect(audit).toHaveProperty('policy');
+      expect(audit).toHaveProperty('signoff-status');
+    }
+  });
+
+  it('a decision carries decision, item, policy, sign-off status and infrastructure; a confirmed dry run says so', () => {
+    const [, confirmed] = verdicts[1]!;
+    expect(toAdmissionResponse('u', confirmed).response.auditAnnotations).toEqual({
+      decision: 'warn',
+      item: 'shop/web-bundle@v1',
+      policy: 'warn',
+      'signoff-status': 'Rejected',
+      infrastructure: 'production',
+      confirmation: 'INC-1',
+      'dry-run': 'true',
+    });
+  });
+
+  it('drops any key Kubernetes would refuse, for any input', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 80 }), fc.string({ maxLength: 2000 })), (audit) => {
+        const out = toAdmissionResponse('u', { allowed: true, warnings: [], audit }).response.auditAnnotations ?? {};
+        for (const [k, v] of Object.entries(out)) {
+          expect(k).toMatch(QUALIFIED_NAME);
+          expect(v.length).toBeLessThanOrEqual(1024);
+        }
+        for (const k of Object.keys(audit)) if (QUALIFIED_NAME.test(k)) expect(out).toHaveProperty([k]);
+      }),
+    );
   });
 });

@@ -50,19 +50,25 @@ const CONTROL = /[\u0000-\u001f\u007f]+/g;
 const clean = (s: string): string => s.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
 const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
+const WARNING_PREFIX = /^(\s*warning\s*:\s*)+/i;
+
 /** Split a sentence into pieces of at most `max` characters, at spaces when possible. */
 export function splitWarning(text: string, max = WARNING_MAX): string[] {
-  let rest = clean(text).replace(/^warning:\s*/i, '');
+  // kubectl prints "Warning: " before each line itself; a line of ours must not start with it.
+  const unprefix = (s: string): string => s.replace(WARNING_PREFIX, '');
+  let rest = unprefix(clean(text));
   const out: string[] = [];
   while (rest.length > max) {
     let cut = rest.lastIndexOf(' ', max);
     if (cut < max / 2) cut = max;
-    out.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).trimStart();
+    const piece = rest.slice(0, cut).trimEnd();
+    if (piece) out.push(piece);
+    rest = unprefix(rest.slice(cut).trimStart());
   }
   if (rest) out.push(rest);
   return out;
 }
+
 
 /** Warnings as the API server accepts them: each ≤ 120 characters, 4096 in all, no "Warning:" prefix. */
 export function fitWarnings(warnings: readonly string[]): string[] {
@@ -110,7 +116,9 @@ export function verdictForDecision(workload: Workload, decision: Decision): Verd
   if (decision.outcome === 'deny') {
     const parts = [
       `signoff: ${what(workload)} may not be deployed to infrastructure "${decision.infrastructureId}" (policy ${decision.policy}${
-        decision.item ? `, ${decision.item.ref} is ${decision.signoffStatus}` : ''
+        decision.item
+          ? `, ${decision.item.ref} is ${decision.signoffStatus}${decision.signoffStatus === 'Approved' ? `, but not for everything this ${workload.kind} runs` : ''}`
+          : ''
       }).`,
       ...reasons.map((r) => (/[.!?]$/.test(r) ? r : `${r}.`)),
       ...(changes.length > 0 ? [`On this update: ${changes.join('; ')}.`] : []),

@@ -24,7 +24,7 @@ const CASES = {
   unapproved: () => [WEB_V1, 'shop/web-bundle@v1'],
   unmatched: () => [`registry.example.com/other/thing@sha256:${'a'.repeat(64)}`, undefined],
   unpinned: () => ['registry.example.com/shop/postgres:14', 'shop/db-bundle@14'],
-} as const;
+} satisfies Record<string, () => readonly [string, string | undefined]>;
 
 // policy × case → allowed, and whether the answer carries warnings
 const EXPECTED: Record<keyof typeof NAMESPACE, Record<keyof typeof CASES, { allowed: boolean; warned: boolean }>> = {
@@ -55,7 +55,7 @@ let demo: Awaited<ReturnType<typeof demoWorld>>;
 beforeAll(async () => {
   tls = await tlsFiles();
   demo = await demoWorld();
-  hook = await startWebhook({ port: 0, host: '127.0.0.1', tls, source: demo.source, namespaces: demo.namespaces, logger: quietLogger(), onClose: demo.close });
+  hook = await startWebhook({ port: 0, host: '127.0.0.1', tls, source: demo.source, namespaces: demo.namespaces, logger: quietLogger(), onClose: () => demo.close() });
 });
 afterAll(async () => {
   await hook?.close();

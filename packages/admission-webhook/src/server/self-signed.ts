@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import { generate } from 'selfsigned';
 
 export interface SelfSignedTls {
   /** PEM of the CA that signed `cert`: what a client (or a caBundle) trusts. */
@@ -13,6 +12,8 @@ export interface SelfSignedTls {
  * the certificate's subject alternative names (DNS names or IP addresses).
  */
 export async function makeSelfSignedTls(names: readonly string[] = ['localhost', '127.0.0.1'], days = 30): Promise<SelfSignedTls> {
+  // Only the demo and tests need it: loaded on first use, not with the package.
+  const { generate } = await import('selfsigned');
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(Date.now() + days * 86_400_000);
   const ca = await generate([{ name: 'commonName', value: 'signoff-webhook demo CA' }], {
