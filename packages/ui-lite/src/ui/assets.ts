@@ -71,6 +71,8 @@ dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.
 dl.kv dt{font-weight:600}
 dl.kv dd{margin:0}
 .matrix svg{max-width:34rem;width:100%;height:auto;border:1px solid var(--line);background:#fff}
+.matrix svg a circle{fill:#0b5cad;fill-opacity:.85;stroke:#102a43}
+.matrix svg a text{fill:#fff;font-size:11px;text-anchor:middle}
 .matrix svg a:focus-visible circle,.matrix svg a:hover circle{stroke:var(--fg);stroke-width:4}
 .matrix svg a:focus-visible{outline:none}
 .matrix svg a:focus-visible circle{stroke:#ffbf47;stroke-width:5}

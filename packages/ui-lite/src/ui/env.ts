@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { systemPrincipal } from '@signoff/core';
 import type { Clock, ErrorCode, GovernanceService, Principal, Result, SignoffError } from '@signoff/core';
 import { html, type Part } from './html.js';
 import { layout, type PageContext } from './layout.js';
@@ -8,6 +9,66 @@ export interface UiEnv {
   clock: Clock;
   getCsrfToken: (req: Request) => string | undefined;
   publicUrl: string;
+  /** The header's review count per principal, valid while the audit log has no event after `seq`. */
+  reviewCounts: Map<string, { seq: number; count: number }>;
+}
+
+/**
+ * Sequence number of the newest audit event (0 when none), found by galloping then bisecting on
+ * "is there an event after n" from `from`, a seq known to exist (the log's seqs are 1..head
+ * without gaps; each probe is one indexed lookup).
+ */
+export async function lastSeq(env: UiEnv, viewer: Principal, from = 0): Promise<Result<number>> {
+  const firstAfter = async (n: number): Promise<Result<number | undefined>> => {
+    const r = await env.service.listAudit(viewer, { afterSeq: n, limit: 1 });
+    return r.ok ? { ok: true, value: r.value[0]?.seq } : r;
+  };
+  let lo = from;
+  let step = 64;
+  let hi = from + step;
+  for (;;) {
+    const s = await firstAfter(hi);
+    if (!s.ok) return s;
+    if (s.value === undefined) break;
+    lo = s.value;
+    step *= 2;
+    hi = lo + step;
+  }
+  // Invariant: event `lo` exists (or lo = 0) and no event is newer than `hi`.
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const s = await firstAfter(mid);
+    if (!s.ok) return s;
+    if (s.value === undefined) hi = mid;
+    else lo = s.value;
+  }
+  return { ok: true, value: lo };
+}
+
+const MAX_CACHED_COUNTS = 10_000;
+
+/**
+ * The number of reviews awaiting the viewer, for the header of every page. myReviews scans the
+ * open sign-offs, so the count is kept per viewer and reused while the audit log (every write
+ * appends to it) has nothing newer than when it was counted. The probe reads only sequence
+ * numbers, as the system principal; nothing of the log is shown.
+ */
+async function reviewCount(env: UiEnv, p: Principal): Promise<number | undefined> {
+  const key = `${p.kind}:${p.id}`;
+  const cached = env.reviewCounts.get(key);
+  if (cached) {
+    const newer = await env.service.listAudit(systemPrincipal, { afterSeq: cached.seq, limit: 1 });
+    if (newer.ok && newer.value.length === 0) return cached.count;
+  }
+  // The head is read before counting: a write in between makes the next page count again.
+  const head = await lastSeq(env, systemPrincipal, cached?.seq ?? 0);
+  const r = await env.service.myReviews(p);
+  if (!r.ok) return undefined;
+  if (head.ok) {
+    if (env.reviewCounts.size >= MAX_CACHED_COUNTS) env.reviewCounts.clear();
+    env.reviewCounts.set(key, { seq: head.value, count: r.value.length });
+  }
+  return r.value.length;
 }
 
 /** A service failure carried to the page renderer. */
@@ -54,17 +115,13 @@ export function actor(req: Request): Principal {
 
 export async function pageContext(env: UiEnv, req: Request, withCount = true): Promise<PageContext> {
   const p = req.principal;
-  let reviewCount: number | undefined;
-  if (p && withCount) {
-    const r = await env.service.myReviews(p);
-    if (r.ok) reviewCount = r.value.length;
-  }
+  const count = p && withCount ? await reviewCount(env, p) : undefined;
   return {
     ...(p ? { principal: p } : {}),
     ...(req.authMethod ? { authMethod: req.authMethod } : {}),
     ...(env.getCsrfToken(req) !== undefined ? { csrf: env.getCsrfToken(req) } : {}),
     path: req.path,
-    ...(reviewCount !== undefined ? { reviewCount } : {}),
+    ...(count !== undefined ? { reviewCount: count } : {}),
     now: env.clock.now(),
   };
 }

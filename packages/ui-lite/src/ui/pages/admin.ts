@@ -1,7 +1,7 @@
 import type { Request, Router } from 'express';
 import { defaultUnmatched } from '@signoff/core';
-import type { Infrastructure, Policy, Principal, UnmatchedAction } from '@signoff/core';
-import { actor, doneNotice, errorText, field, httpStatus, must, page, pageContext, queryString, sendPage, type UiEnv } from '../env.js';
+import type { Infrastructure, Policy, UnmatchedAction } from '@signoff/core';
+import { actor, doneNotice, errorText, field, httpStatus, lastSeq, must, page, pageContext, queryString, sendPage, type UiEnv } from '../env.js';
 import { badge, time } from '../format.js';
 import { isAdmin } from '../guards.js';
 import { html, qs, type Html } from '../html.js';
@@ -153,7 +153,7 @@ export function registerAdmin(router: Router, env: UiEnv): void {
       if (after !== undefined) shown = must(await env.service.listAudit(me, { ...(subject ? { subject } : {}), afterSeq: after, limit: AUDIT_PAGE }));
       else if (subject) shown = must(await env.service.listAudit(me, { subject, limit: 10_000 })).slice(-AUDIT_PAGE);
       else {
-        const head = await lastSeq(env, me);
+        const head = must(await lastSeq(env, me));
         shown = must(await env.service.listAudit(me, { afterSeq: Math.max(0, head - AUDIT_PAGE), limit: AUDIT_PAGE }));
       }
       const first = shown[0]?.seq;
@@ -178,30 +178,6 @@ export function registerAdmin(router: Router, env: UiEnv): void {
       sendPage(res, 200, layout(ctx, { title: 'Audit log', body }).value);
     }),
   );
-}
-
-/**
- * Sequence number of the newest audit event, found by galloping then bisecting on "is there an
- * event after n" (the log's seqs are 1..head without gaps; each probe is an indexed lookup).
- */
-async function lastSeq(env: UiEnv, me: Principal): Promise<number> {
-  const firstAfter = async (n: number) => must(await env.service.listAudit(me, { afterSeq: n, limit: 1 }))[0]?.seq;
-  let lo = 0;
-  let hi = 64;
-  for (;;) {
-    const s = await firstAfter(hi);
-    if (s === undefined) break;
-    lo = s;
-    hi *= 2;
-  }
-  // Invariant: event `lo` exists (or lo = 0) and no event is newer than `hi`.
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const s = await firstAfter(mid);
-    if (s === undefined) hi = mid;
-    else lo = s;
-  }
-  return lo;
 }
 
 function subjectLink(subject: string): Html {

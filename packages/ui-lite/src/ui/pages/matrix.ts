@@ -27,7 +27,8 @@ export function matrixSvg(projects: readonly Project[]): Html {
     const cy = H - M - (r - 0.5) * cell + (Math.floor(n / 3) % 3 - 1) * 26;
     const rad = 8 + (f ?? 1) * 1.5;
     const label = `${p.name}: value ${v}, risk ${r}, feasibility ${f ?? 'not rated'}, decision ${p.qualification.decision}`;
-    return html`<a href="/projects/${p.key}" aria-label="${label}"><title>${label}</title><circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${rad}" fill="#0b5cad" fill-opacity="0.85" stroke="#102a43"></circle><text x="${cx.toFixed(1)}" y="${(cy + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#fff" aria-hidden="true">${f ?? '?'}</text></a>`;
+    // The <title> is the link's accessible name and its tooltip; style (fill, font) comes from the stylesheet.
+    return html`<a href="/projects/${p.key}"><title>${label}</title><circle cx="${cx.toFixed(0)}" cy="${cy.toFixed(0)}" r="${rad}"></circle><text x="${cx.toFixed(0)}" y="${(cy + 4).toFixed(0)}" aria-hidden="true">${f ?? '?'}</text></a>`;
   });
   const axis = [1, 2, 3, 4, 5];
   const desc = `${rated.length} project${rated.length === 1 ? '' : 's'} placed by value (horizontal, 1 to 5) and risk (vertical, 1 to 5); the number in each dot is its feasibility rating. ${unrated} project${unrated === 1 ? '' : 's'} not yet rated. The table below lists the same data.`;
