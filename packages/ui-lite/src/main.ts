@@ -221,7 +221,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     : app;
   ready = true;
   notifications?.start({ pollMs: config.notifyPollMs, schedulerIntervalMs: config.schedulerIntervalMs });
-  lifecycle.info({ url, publicUrl, data: options.store ? 'memory' : config.data, demo: config.demo }, 'listening');
 
   const drainMs = options.drainMs ?? 10_000;
   const close = (): Promise<void> => {
@@ -256,6 +255,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
+  // Only now: whoever reads this line may send SIGTERM at once, and the handlers must be there.
+  lifecycle.info({ url, publicUrl, data: options.store ? 'memory' : config.data, demo: config.demo }, 'listening');
 
   return { url, port: address.port, config, server, app, service, store, metrics, logger, credentials, ...(notifications ? { notifications } : {}), close };
 }
