@@ -34,9 +34,22 @@ program
   .option('--sso-email-header <name>', 'SSO email header (SIGNOFF_SSO_EMAIL_HEADER, default X-Forwarded-Email)')
   .option('--sso-groups-header <name>', 'SSO groups header (SIGNOFF_SSO_GROUPS_HEADER, default X-Forwarded-Groups)')
   .addOption(new Option('--log-level <level>', 'log level (SIGNOFF_LOG_LEVEL, default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+  .option('--no-notifications', 'no outbox, notification worker or scheduler (SIGNOFF_NOTIFICATIONS=false)')
+  .option('--smtp-url <url>', 'SMTP relay: smtp://user:pass@host:587 (STARTTLS; ?requireTLS=true insists), smtps://host:465 (SIGNOFF_SMTP_URL)')
+  .option('--mail-from <address>', 'From address of notification mail (SIGNOFF_MAIL_FROM)')
+  .option('--notify-secret-file <file>', 'key of unsubscribe links and webhook signatures (SIGNOFF_NOTIFY_SECRET_FILE, default <data>.notify-secret, created 0600)')
+  .option('--notify-poll-ms <ms>', 'how often the worker reads the outbox (SIGNOFF_NOTIFY_POLL_MS, default 1000)')
+  .option('--notify-retry-base-ms <ms>', 'first retry delay of a failed delivery, doubling (SIGNOFF_NOTIFY_RETRY_BASE_MS, default 30000)')
+  .option('--notify-retry-max-ms <ms>', 'longest retry delay (SIGNOFF_NOTIFY_RETRY_MAX_MS, default 3600000)')
+  .option('--notify-max-attempts <n>', 'attempts before a delivery is marked failed (SIGNOFF_NOTIFY_MAX_ATTEMPTS, default 50)')
+  .option('--scheduler-interval-ms <ms>', 'how often resets, expiries, reminders and timeouts are checked (SIGNOFF_SCHEDULER_INTERVAL_MS, default 60000)')
+  .option('--review-reminder-every <duration>', 'remind pending reviewers this often, e.g. P1D (SIGNOFF_REVIEW_REMINDER_EVERY)')
+  .option('--review-timeouts <rules>', 'e.g. Critical=P2D:escalate:risk-compliance,High=P5D:remind,*=P14D:cancel (SIGNOFF_REVIEW_TIMEOUTS)')
   .action(async (flags: Record<string, unknown>) => {
     try {
-      await startServer({ config: flags, handleSignals: true });
+      // commander sets notifications: true unless --no-notifications: leave it to the environment then.
+      const { notifications, ...rest } = flags;
+      await startServer({ config: notifications === false ? { ...rest, notifications: false } : rest, handleSignals: true });
     } catch (error) {
       fail(error);
     }
