@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventPhrase, renderEmail, type EmailInput } from './render.js';
+import { NotificationEventType } from '@signoff/core';
+import { EVENT_PHRASES, eventPhrase, renderEmail, type EmailInput } from './render.js';
 
 const base: EmailInput = {
   eventType: 'final_approval_requested',
@@ -115,7 +116,20 @@ describe('renderEmail', () => {
     expect(eventPhrase('signoff.final-approval-requested')).toBe('final approval requested');
     expect(eventPhrase('feedback_requested')).toBe('feedback requested');
     expect(eventPhrase('something_new_happened')).toBe('something new happened');
+    // core's NotificationEventType values
+    expect(eventPhrase('finalApproval.submitted')).toBe('final approval given');
+    expect(eventPhrase('review.statusEdited')).toBe('review changed');
+    expect(eventPhrase('signoff.abandonCancelled')).toBe('abandon cancelled');
+    expect(eventPhrase('signoff.resetScheduled')).toBe('reset scheduled');
+    expect(eventPhrase('review.escalated')).toBe('review escalated');
+    expect(eventPhrase('deployment.confirmed')).toBe('unapproved deployment confirmed');
     expect(eventPhrase('\r\n')).toBe('notification');
+  });
+
+  it('has a phrase for every event type core can put in the outbox', () => {
+    const phrases = new Set(Object.values(EVENT_PHRASES));
+    for (const type of NotificationEventType.options)
+      expect(phrases, type).toContain(eventPhrase(type));
   });
 
   it('property: for any input, no unescaped < from the input, a one-line bounded subject, one-line headers', () => {

@@ -23,22 +23,26 @@ export interface RenderedEmail {
   headers: Record<string, string>;
 }
 
-/** Phrases for the events of issue 7; anything else is spelled out from its name. */
+/**
+ * Phrases for the events of issue 7, keyed by the normalised event type: core's
+ * `NotificationEventType` (`finalApproval.requested`, `signoff.abandonCancelled`, …) lowercased
+ * with `_` between words and without the `signoff.` prefix. Anything else is spelled out.
+ */
 export const EVENT_PHRASES: Readonly<Record<string, string>> = {
   feedback_requested: 'feedback requested',
   final_approval_requested: 'final approval requested',
   feedback_submitted: 'feedback submitted',
   final_approval_submitted: 'final approval given',
-  review_edited: 'review changed',
-  review_delegated: 'review delegated to you',
-  delegated: 'review delegated to you',
+  review_status_edited: 'review changed',
+  review_delegated: 'review delegated',
   abandoned: 'sign-off abandoned',
   abandon_cancelled: 'abandon cancelled',
   reset: 'sign-off reset',
   reset_scheduled: 'reset scheduled',
   approval_expired: 'approval expired',
-  review_overdue: 'review overdue',
   review_reminder: 'review reminder',
+  review_overdue: 'review overdue',
+  review_escalated: 'review escalated',
   deployment_refused: 'deployment refused',
   deployment_confirmed: 'unapproved deployment confirmed',
 };

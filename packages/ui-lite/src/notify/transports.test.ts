@@ -118,13 +118,49 @@ describe('createMailer over a real SMTP server', () => {
     await expect(mailer.send(message({ headers: { 'X-A\r\nBcc': 'x' } }))).rejects.toThrow(
       /invalid mail header name/,
     );
-    await expect(
-      mailer.send(message({ to: 'bob@corp.example, eve@attacker.example' })),
-    ).rejects.toThrow(/one e-mail address/);
-    await expect(
-      mailer.send(message({ to: 'bob@corp.example\r\nBcc: eve@attacker.example' })),
-    ).rejects.toThrow(/one e-mail address/);
+    for (const to of [
+      'bob@corp.example, eve@attacker.example',
+      'bob@corp.example\r\nBcc: eve@attacker.example',
+      'bob',
+    ]) {
+      const e = await rejection(mailer.send(message({ to })));
+      expect([e.message, e.code, e.permanent]).toEqual([
+        'mail recipient must be one e-mail address',
+        'EENVELOPE',
+        true,
+      ]);
+    }
     expect(plain.messages.length).toBe(before);
+  });
+
+  it('keeps a long one-click link intact and encodes a non-ASCII subject', async () => {
+    const token = `v1.${'A'.repeat(300)}.${'b'.repeat(43)}`;
+    const url = `https://signoff.example/unsubscribe?token=${token}`;
+    const rendered = renderEmail({
+      eventType: 'review.reminder',
+      itemLabel: 'ml/modèle-prix@v3 ✓',
+      itemUrl: 'https://signoff.example/items/itm_7',
+      projectName: 'ml',
+      actor: 'Zoë',
+      recipientName: 'Jürgen',
+      summary: 'Überfällig',
+      details: [],
+      unsubscribeUrl: url,
+    });
+    const before = plain.messages.length;
+    await createMailer(config(plain)).send({
+      to: 'jurgen@corp.example',
+      ...rendered,
+      messageId: 'long-1',
+    });
+    const [mail] = (await plain.waitFor(before + 1)).slice(before);
+    expect(mail!.parsed.subject).toBe('[signoff] ml/modèle-prix@v3 ✓: review reminder');
+    expect(mail!.parsed.text).toContain('Jürgen');
+    const line = mail!.parsed.headerLines.find((h) => h.key === 'list-unsubscribe')!.line;
+    // Folding may split the line; unfolded (RFC 5322 2.2.3) it is the link, untouched.
+    expect(line.replace(/\r?\n[ \t]+/g, ' ')).toMatch(
+      new RegExp(`^List-Unsubscribe: ?<${url.replace(/[.?]/g, '\\$&')}>$`),
+    );
   });
 
   it('upgrades with STARTTLS and logs in when the relay requires it', async () => {

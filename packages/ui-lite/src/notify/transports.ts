@@ -84,7 +84,9 @@ function singleMailbox(value: string): string | undefined {
   const parsed = addressparser(value, { flatten: true });
   if (parsed.length !== 1) return undefined;
   const address = parsed[0]?.address ?? '';
-  return z.email().safeParse(address).success ? address : undefined;
+  // Deliberately loose (local@domain, no spaces): the relay is the judge, and dev setups use
+  // addresses like signoff@localhost that a strict e-mail regex refuses.
+  return /^[^\s@<>]+@[^\s@<>]+$/.test(address) ? address : undefined;
 }
 
 /**
@@ -252,8 +254,13 @@ export function createMailer(cfg: SmtpConfig, opts: MailerOptions = {}): Mailer 
           throw new Error(`invalid mail header name ${JSON.stringify(name)}`);
         headers[name] = oneLine(value);
       }
-      if (!NO_CONTROL.test(msg.to) || singleMailbox(msg.to) === undefined)
-        throw new Error('mail recipient must be one e-mail address');
+      if (singleMailbox(msg.to) === undefined)
+        throw new MailDeliveryError(
+          'mail recipient must be one e-mail address',
+          'EENVELOPE',
+          undefined,
+          true,
+        );
       try {
         await transport.sendMail({
           from: cfg.from,
