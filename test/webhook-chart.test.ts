@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { CHART_DIR, loadYaml, readChart, staticYaml, templateFiles, valuesPaths } from './support/webhook-chart.js';
@@ -124,5 +125,73 @@ describe('the ValidatingWebhookConfiguration covers what the webhook gates', () 
     expect(readChart('templates/validatingwebhookconfiguration.yaml')).toContain('cert-manager.io/inject-ca-from');
     expect(readChart('templates/validatingwebhookconfiguration.yaml')).toContain('caBundle: {{ .Values.tls.caBundle }}');
     expect(CHART_DIR).toMatch(/charts\/signoff\/$/);
+  });
+});
+
+describe('the rest of the chart', () => {
+  const docsOf = (file: string): Json[] => staticYaml(readChart(`templates/${file}`)) as Json[];
+  const kinds = templateFiles().flatMap((f) => docsOf(f).map((d) => `${d.kind as string}`));
+
+  it('deploys the server (Deployment, Service, PVC, admin Secret) and the webhook (Deployment, Service, PDB, RBAC)', () => {
+    for (const kind of ['Deployment', 'Service', 'PersistentVolumeClaim', 'Secret', 'PodDisruptionBudget', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration']) {
+      expect(kinds, kind).toContain(kind);
+    }
+    expect(kinds.filter((k) => k === 'Deployment')).toHaveLength(2);
+  });
+
+  it.each(['server-deployment.yaml', 'webhook-deployment.yaml'])('%s: non-root, read-only root filesystem, capabilities dropped, resource requests', (file) => {
+    const text = readChart(`templates/${file}`);
+    expect(text).toContain('{{- toYaml .Values.podSecurityContext | nindent 8 }}');
+    expect(text).toContain('{{- toYaml .Values.containerSecurityContext | nindent 12 }}');
+    const component = file.startsWith('server') ? 'server' : 'webhook';
+    expect(text).toContain(`{{- toYaml .Values.${component}.resources | nindent 12 }}`);
+    expect(values[component].resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+  });
+
+  it('binds the namespace ClusterRole to the webhook ServiceAccount only; the server mounts no token', () => {
+    const rbac = docsOf('webhook-rbac.yaml');
+    const binding = rbac.find((d) => d.kind === 'ClusterRoleBinding')!;
+    expect(binding.subjects).toHaveLength(1);
+    expect(binding.subjects[0].kind).toBe('ServiceAccount');
+    expect(binding.roleRef.kind).toBe('ClusterRole');
+    expect(rbac.filter((d) => d.kind === 'Role' || d.kind === 'RoleBinding')).toEqual([]);
+    expect(docsOf('server-deployment.yaml')[0]!.spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  it('renders failurePolicy and timeoutSeconds (Fail, 5 by default) into both webhooks, and excludes the same namespaces from both', () => {
+    const text = readChart('templates/validatingwebhookconfiguration.yaml');
+    expect(text.match(/failurePolicy: \{\{ \.Values\.admission\.failurePolicy \}\}/g)).toHaveLength(2);
+    expect(text.match(/timeoutSeconds: \{\{ \.Values\.admission\.timeoutSeconds \}\}/g)).toHaveLength(2);
+    expect(text.match(/toYaml \$excluded/g)).toHaveLength(2);
+    expect(values.admission).toMatchObject({ failurePolicy: 'Fail', timeoutSeconds: 5, inferenceServices: true, guardNamespaceLabels: true });
+  });
+
+  it('TLS: cert-manager Certificate (serving names of the Service) or a Secret the user provides', () => {
+    const certs = docsOf('certificate.yaml').filter((d) => d.kind === 'Certificate');
+    expect(certs.length).toBeGreaterThan(0);
+    expect(readChart('templates/certificate.yaml')).toContain('.svc');
+    expect(readChart('templates/_helpers.tpl')).toMatch(/webhookTlsSecret[\s\S]*\.Values\.tls\.existingSecret/);
+    expect(values.tls.certManager.enabled).toBe(true);
+  });
+
+  it('sets only webhook options the signoff-webhook command knows', async () => {
+    const { webhookCommand } = await import('../packages/admission-webhook/src/cli/options.js');
+    const known = new Set(webhookCommand().options.map((o) => o.envVar).filter(Boolean));
+    const used = [...readChart('templates/webhook-deployment.yaml').matchAll(/name: (SIGNOFF_WEBHOOK_[A-Z_]+)/g)].map((m) => m[1]!);
+    expect(used.length).toBeGreaterThan(5);
+    for (const name of used) expect(known.has(name), name).toBe(true);
+  });
+
+  it('NOTES.txt tells how to label a namespace; the README puts helm lint and helm template on the release checklist', () => {
+    expect(readChart('templates/NOTES.txt')).toMatch(/kubectl label namespace <namespace> signoff\.dev\/infrastructure=<infrastructure-id>/);
+    const readme = readChart('README.md');
+    expect(readme).toMatch(/## Release checklist[\s\S]*helm lint charts\/signoff[\s\S]*helm template/);
+  });
+
+  it('has a Dockerfile whose image runs as a non-root user', () => {
+    const dockerfile = readFileSync(`${CHART_DIR}../../packages/admission-webhook/Dockerfile`, 'utf8');
+    expect(dockerfile).toMatch(/^USER (\d+)$/m);
+    expect(Number(/^USER (\d+)$/m.exec(dockerfile)![1])).toBe(values.podSecurityContext.runAsUser);
+    expect(dockerfile).toContain('packages/admission-webhook/dist');
   });
 });

@@ -105,6 +105,16 @@ describe('signoff-server + signoff-webhook as real processes', () => {
     expect(uids).toContain('e2e-v2-ml-prod');
     expect(uids).toContain('e2e-v1-staging');
     expect(uids).not.toContain('e2e-dry');
+    // namespace/name, kind, item, decision, requester (userInfo.username) and the AdmissionReview uid
+    const v2 = r.value.find((d) => d.target.kind === 'kubernetes' && d.target.uid === 'e2e-v2-ml-prod');
+    expect(v2).toMatchObject({
+      itemRef: 'shop/web-bundle@v2',
+      infrastructureId: 'production',
+      outcome: 'allow',
+      target: { kind: 'kubernetes', namespace: 'ml-prod', name: 'web', resource: 'deployments', operation: 'CREATE', requester: fixture('deployment-create').request.userInfo.username },
+    });
+    const staging = r.value.find((d) => d.target.kind === 'kubernetes' && d.target.uid === 'e2e-v1-staging');
+    expect(staging).toMatchObject({ itemRef: 'shop/web-bundle@v1', outcome: 'warn', policy: 'warn' });
   });
 
   it('when the server is gone: denies under prevent, saying so, and admits with a warning under warn', async () => {

@@ -47,8 +47,8 @@ export function startProcess(bin: string, args: string[], env: Record<string, st
         }
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${bin} exited with ${code} before listening:\n${out}`));
