@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { systemPrincipal } from '@signoff/core';
-import type { Clock, ErrorCode, GovernanceService, Principal, Result, SignoffError } from '@signoff/core';
+import type { Clock, ErrorCode, GovernanceService, Principal, Result, ReviewTask, SignoffError } from '@signoff/core';
 import { html, type Part } from './html.js';
 import { layout, type PageContext } from './layout.js';
 
@@ -9,8 +9,8 @@ export interface UiEnv {
   clock: Clock;
   getCsrfToken: (req: Request) => string | undefined;
   publicUrl: string;
-  /** The header's review count per principal, valid while the audit log has no event after `seq`. */
-  reviewCounts: Map<string, { seq: number; count: number }>;
+  /** Derived views (see `untilNextWrite`), each valid while the audit log has no event after `seq`. */
+  derived: Map<string, { seq: number; value: unknown }>;
 }
 
 /**
@@ -45,30 +45,39 @@ export async function lastSeq(env: UiEnv, viewer: Principal, from = 0): Promise<
   return { ok: true, value: lo };
 }
 
-const MAX_CACHED_COUNTS = 10_000;
+const MAX_DERIVED = 10_000;
 
 /**
- * The number of reviews awaiting the viewer, for the header of every page. myReviews scans the
- * open sign-offs, so the count is kept per viewer and reused while the audit log (every write
- * appends to it) has nothing newer than when it was counted. The probe reads only sequence
- * numbers, as the system principal; nothing of the log is shown.
+ * A view derived from the store by scanning it (the reviews awaiting a viewer, the sign-off
+ * states per project), computed once and reused until the next write: every write appends to the
+ * audit log, so the view stays valid while the log has nothing newer than when it was computed.
+ * The probe reads only sequence numbers, as the system principal; nothing of the log is shown.
+ * The value is shared between requests and must not be changed.
  */
-async function reviewCount(env: UiEnv, p: Principal): Promise<number | undefined> {
-  const key = `${p.kind}:${p.id}`;
-  const cached = env.reviewCounts.get(key);
+export async function untilNextWrite<T>(env: UiEnv, key: string, compute: () => Promise<Result<T>>): Promise<Result<T>> {
+  const cached = env.derived.get(key);
   if (cached) {
     const newer = await env.service.listAudit(systemPrincipal, { afterSeq: cached.seq, limit: 1 });
-    if (newer.ok && newer.value.length === 0) return cached.count;
+    if (newer.ok && newer.value.length === 0) return { ok: true, value: cached.value as T };
   }
-  // The head is read before counting: a write in between makes the next page count again.
+  // The head is read before computing: a write in between makes the next request compute again.
   const head = await lastSeq(env, systemPrincipal, cached?.seq ?? 0);
-  const r = await env.service.myReviews(p);
-  if (!r.ok) return undefined;
-  if (head.ok) {
-    if (env.reviewCounts.size >= MAX_CACHED_COUNTS) env.reviewCounts.clear();
-    env.reviewCounts.set(key, { seq: head.value, count: r.value.length });
+  const r = await compute();
+  if (r.ok && head.ok) {
+    if (env.derived.size >= MAX_DERIVED) env.derived.clear();
+    env.derived.set(key, { seq: head.value, value: r.value });
   }
-  return r.value.length;
+  return r;
+}
+
+/** The reviews awaiting the viewer (My reviews, and the count in every page's header). */
+export function reviewsOf(env: UiEnv, p: Principal): Promise<Result<ReviewTask[]>> {
+  return untilNextWrite(env, `reviews:${p.kind}:${p.id}`, () => env.service.myReviews(p));
+}
+
+async function reviewCount(env: UiEnv, p: Principal): Promise<number | undefined> {
+  const r = await reviewsOf(env, p);
+  return r.ok ? r.value.length : undefined;
 }
 
 /** A service failure carried to the page renderer. */

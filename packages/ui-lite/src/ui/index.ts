@@ -56,7 +56,7 @@ function readCookie(req: Request, name: string): string | undefined {
  * inline script; all data is escaped by the `html` template tag.
  */
 export function createUiRouter(deps: UiDeps): Router {
-  const env: UiEnv = { service: deps.service, clock: deps.clock, getCsrfToken: deps.getCsrfToken, publicUrl: deps.publicUrl, reviewCounts: new Map() };
+  const env: UiEnv = { service: deps.service, clock: deps.clock, getCsrfToken: deps.getCsrfToken, publicUrl: deps.publicUrl, derived: new Map() };
   const secure = deps.publicUrl.startsWith('https:');
   const router = express.Router();
 

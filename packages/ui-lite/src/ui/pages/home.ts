@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { ReviewTask, WorkflowTemplate } from '@signoff/core';
-import { actor, doneNotice, must, page, pageContext, queryString, sendPage, type UiEnv } from '../env.js';
+import { actor, doneNotice, must, page, pageContext, queryString, reviewsOf, sendPage, type UiEnv } from '../env.js';
 import { age, badge, IMPORTANCE_ORDER } from '../format.js';
 import { STANDARD_GROUPS } from '../guards.js';
 import { html } from '../html.js';
@@ -27,7 +27,7 @@ export function registerHome(router: Router, env: UiEnv): void {
     '/',
     page(env, async (req, res) => {
       const me = actor(req);
-      const tasks = must(await env.service.myReviews(me));
+      const tasks = must(await reviewsOf(env, me));
       const templates = must(await env.service.listTemplates(me));
       const groupName = groupNamer(templates);
       const ctx = await pageContext(env, req, false);

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
-import type { Assignee, GovernanceService, Item, Principal, Project, QualificationDecision, SignoffError, SignoffReviewers, StepUpdate, WorkflowTemplate } from '@signoff/core';
-import { actor, doneNotice, errorText, field, httpStatus, must, page, pageContext, queryString, sendPage, type UiEnv } from '../env.js';
+import type { Assignee, GovernanceService, Item, Principal, Project, QualificationDecision, Result, SignoffError, SignoffReviewers, StepUpdate, WorkflowTemplate } from '@signoff/core';
+import { actor, doneNotice, errorText, field, httpStatus, must, page, pageContext, queryString, sendPage, untilNextWrite, type UiEnv } from '../env.js';
 import { badge, time } from '../format.js';
 import { isAdmin, STANDARD_GROUPS, stepChange } from '../guards.js';
 import { html, qs, safeUrl, type Html } from '../html.js';
@@ -63,19 +63,28 @@ function filterForm(action: string, f: ProjectFilter): Html {
 <button type="submit">Filter</button></form>`;
 }
 
+/** Per project, how many of its items are in each sign-off state (one scan of the items, reused until the next write). */
+function signoffCounts(env: UiEnv, me: Principal): Promise<Result<Map<string, Map<string, number>>>> {
+  return untilNextWrite(env, 'signoff-counts', async () => {
+    const items = await env.service.listItems(me);
+    if (!items.ok) return items;
+    const byProject = new Map<string, Map<string, number>>();
+    for (const it of items.value) {
+      let m = byProject.get(it.projectId);
+      if (!m) {
+        m = new Map<string, number>();
+        byProject.set(it.projectId, m);
+      }
+      const s = signoffStatusOf(it);
+      m.set(s, (m.get(s) ?? 0) + 1);
+    }
+    return { ok: true, value: byProject };
+  });
+}
+
 async function filteredProjects(env: UiEnv, me: Principal, f: ProjectFilter) {
   const projects = must(await env.service.listProjects(me));
-  const items = must(await env.service.listItems(me));
-  const byProject = new Map<string, Map<string, number>>();
-  for (const it of items) {
-    let m = byProject.get(it.projectId);
-    if (!m) {
-      m = new Map<string, number>();
-      byProject.set(it.projectId, m);
-    }
-    const s = signoffStatusOf(it);
-    m.set(s, (m.get(s) ?? 0) + 1);
-  }
+  const byProject = must(await signoffCounts(env, me));
   const list = projects
     .filter((p) => !f.q || p.name.toLowerCase().includes(f.q) || p.key.includes(f.q))
     .filter((p) => !f.decision || p.qualification.decision === f.decision)
