@@ -29,9 +29,8 @@ export interface MailSink {
 function headerText(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
-  if (typeof v === 'object' && 'text' in (v)) return String((v).text);
-  if (typeof v === 'object' && 'value' in (v)) return JSON.stringify((v).value);
-  return String(v);
+  if (typeof v === 'object' && 'text' in v && typeof v.text === 'string') return v.text;
+  return JSON.stringify(v);
 }
 
 /** A real SMTP server (smtp-server, no auth, no STARTTLS) on 127.0.0.1:`port` (0: any), parsing every mail with mailparser. */
