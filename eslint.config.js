@@ -9,7 +9,12 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // Sources with their package's build config; tests, fixtures and configs with the
+        // package's tsconfig.test.json (the same files `npm run typecheck` checks).
+        project: ['packages/*/tsconfig.json', 'packages/*/tsconfig.test.json', 'test/tsconfig.json', 'tsconfig.eslint.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -133,7 +133,7 @@ export async function startTestServer(options: StartServerOptions = {}): Promise
       return { kind: 'apiKey', token: created.secret };
     },
     client(auth) {
-      const headers = auth.kind === 'session' ? { cookie: auth.cookie, 'x-csrf-token': auth.csrfToken } : {};
+      const headers: Record<string, string> = auth.kind === 'session' ? { cookie: auth.cookie, 'x-csrf-token': auth.csrfToken } : {};
       return new SignoffClient({ baseUrl: url, ...(auth.kind === 'apiKey' ? { apiKey: auth.token } : {}), headers });
     },
     close: () => running.close(),

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../schemas/principal.js';
 import { matchesAssignee } from '../principal/assignees.js';
 import { ErrorCode } from '../result.js';
+import type { Assignee } from '../schemas/principal.js';
 import type { SignoffAction, TransitionContext } from './actions.js';
 import { Signoff } from './schema.js';
 import { ABANDON_BOOKKEEPING, transition } from './transition.js';
@@ -49,13 +50,13 @@ const feedbackStatus = fc.constantFrom('Approved' as const, 'Minor issues' as co
 const finalStatus = fc.constantFrom('Approved' as const, 'Rejected' as const);
 
 const action: fc.Arbitrary<SignoffAction> = fc.oneof(
-  fc.record({ type: fc.constant('requestFeedback' as const), notify: fc.constant([]) }),
+  fc.record({ type: fc.constant('requestFeedback' as const), notify: fc.constant<Assignee[]>([]) }),
   fc.record({ type: fc.constant('submitFeedback' as const), reviewId: fc.constantFrom(...REVIEW_IDS), groupId: fc.constantFrom(...GROUP_IDS), status: feedbackStatus, comment }),
   fc.record({ type: fc.constant('submitFeedback' as const), reviewId: fc.constantFrom(...REVIEW_IDS), groupId: fc.constantFrom(...GROUP_IDS), status: fc.constant('Approved' as const), comment }),
   fc.record({ type: fc.constant('editFeedback' as const), reviewId: fc.constantFrom(...REVIEW_IDS), status: fc.option(feedbackStatus, { nil: undefined }), comment: fc.option(comment, { nil: undefined }) }),
   fc.record({ type: fc.constant('deleteFeedback' as const), reviewId: fc.constantFrom(...REVIEW_IDS) }),
   fc.record({ type: fc.constant('delegate' as const), delegationId: fc.constantFrom('d1', 'd2', 'd3', 'd4'), scope: fc.constantFrom(...GROUP_IDS, 'final'), to: fc.constantFrom(...USER_IDS), comment }),
-  fc.record({ type: fc.constant('requestFinalApproval' as const), notify: fc.constant([]) }),
+  fc.record({ type: fc.constant('requestFinalApproval' as const), notify: fc.constant<Assignee[]>([]) }),
   fc.record({ type: fc.constant('backToFeedback' as const) }),
   fc.record({ type: fc.constant('finalApproval' as const), status: finalStatus, comment }),
   fc.record({ type: fc.constant('editFinalApproval' as const), status: fc.option(finalStatus, { nil: undefined }), comment: fc.option(comment, { nil: undefined }) }),
