@@ -64,6 +64,8 @@ export interface UiExtras {
 }
 
 const BODY_LIMIT = '1mb';
+const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/healthz/', '/readyz/', '/metrics/']);
+const SESSION_PATH = '/api/v1/session';
 
 /**
  * Builds the governance server's express app without listening: the JSON API over the
@@ -127,13 +129,13 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('x-content-type-options', 'nosniff');
     next();
   });
-  app.use(
-    createOpsRouter({
-      store: deps.store,
-      metrics,
-      isReady: deps.isReady ?? (() => true),
-    }),
-  );
+  const ops = createOpsRouter({
+    store: deps.store,
+    metrics,
+    isReady: deps.isReady ?? (() => true),
+  });
+  // Routers are entered only for their own paths: every express layer costs on every request.
+  app.use((req, res, next) => (OPS_PATHS.has(req.path.toLowerCase()) ? ops(req, res, next) : next()));
 
   let openapi: string | undefined;
   app.get('/api/v1/openapi.json', (req, res) => {
@@ -162,7 +164,8 @@ export function createApp(deps: AppDeps): Express {
     if (req.method === 'POST' && req.baseUrl + req.path === '/api/v1/session') return next();
     csrf(req, res, next);
   });
-  api.use(createSessionRouter(sessionManager));
+  const sessionRouter = createSessionRouter(sessionManager);
+  api.use((req, res, next) => (req.path.toLowerCase().startsWith(SESSION_PATH) ? sessionRouter(req, res, next) : next()));
   api.use(createApiRouter({ service: deps.service, routes, hooks, validateResponses: deps.validateResponses ?? false }));
   api.use(createMethodNotAllowedRouter(methodsByPath([...routes, ...sessionRoutesForSpec])));
   api.use('/api', (req, res) => {

@@ -16,6 +16,24 @@ export function sendProblem(req: Request, res: Response, error: SignoffError, st
   res.status(doc.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(doc));
 }
 
+/**
+ * Answers `value` as JSON, as express's `res.json` would (same Content-Type and
+ * Content-Length, no body for HEAD), without its per-call settings lookups, and as one
+ * string so the headers and the body leave in one write.
+ */
+export function sendJson(res: Response, status: number, value: unknown): void {
+  const body = JSON.stringify(value) as string | undefined;
+  res.statusCode = status;
+  if (body === undefined || status === 204 || status === 304) {
+    res.end();
+    return;
+  }
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  if (res.req.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
 export const unauthenticated: SignoffError = {
   code: 'UNAUTHENTICATED',
   message: 'Sign in, or send an API key as "Authorization: Bearer sk_…".',
