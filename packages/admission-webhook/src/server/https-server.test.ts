@@ -1,5 +1,5 @@
 import { rmSync, renameSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:tls';
+import tlsModule, { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,26 @@ describe('the HTTPS server', () => {
       });
     await expect(attempt('TLSv1.2')).resolves.toBe('TLSv1.2');
     await expect(attempt('TLSv1.1')).rejects.toThrow();
+  });
+
+  it('refuses TLS 1.1 with a protocol-version alert even when the process default would allow it', async () => {
+    const before = tlsModule.DEFAULT_MIN_VERSION;
+    tlsModule.DEFAULT_MIN_VERSION = 'TLSv1';
+    const lax = await startWebhook({ port: 0, host: '127.0.0.1', tls, source: deadServer(), namespaces: staticNamespaces({}), logger: quietLogger() });
+    try {
+      const code = await new Promise<string>((resolve) => {
+        // a client that would speak TLS 1.1 (low security level so that the ciphers allow it)
+        const s = connect({ host: '127.0.0.1', port: lax.port, ca: tls.ca, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }, () => {
+          resolve(`connected with ${s.getProtocol()}`);
+          s.end();
+        });
+        s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+      expect(code).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+    } finally {
+      tlsModule.DEFAULT_MIN_VERSION = before;
+      await lax.close();
+    }
   });
 
   it('answers /healthz, /readyz (not ready: the server is unreachable) and /metrics', async () => {
