@@ -31,7 +31,9 @@ export type SmtpSinkMode =
   /** 451 to every MAIL FROM: "try again later". */
   | 'tempfail'
   /** 421 at the greeting, then hang up: the relay is there but refuses to talk. */
-  | 'refuse';
+  | 'refuse'
+  /** Accept the TCP connection and never greet: a wedged relay (clients time out). */
+  | 'hang';
 
 export interface ReceivedMail {
   /** Envelope sender and recipients, as given in MAIL FROM and RCPT TO. */
@@ -145,6 +147,8 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       closeTimeout: 100,
       onConnect(_session, callback) {
         connections++;
+        // Never calling back means never greeting; close() drops such connections.
+        if (sink.mode === 'hang') return;
         if (sink.mode === 'refuse')
           return callback(smtpError('Service not available, closing transmission channel', 421));
         callback();

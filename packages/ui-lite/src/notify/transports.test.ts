@@ -253,7 +253,7 @@ describe('createMailer over a real SMTP server', () => {
     }
   });
 
-  it('tells a permanent refusal (5xx) from a temporary one (4xx) and from a relay that hangs up', async () => {
+  it('tells a permanent refusal (5xx) from a temporary one (4xx), a relay that hangs up and one that never greets', async () => {
     const sink = await startSmtpSink();
     try {
       const mailer = createMailer(config(sink), { timeoutMs: 3000 });
@@ -276,6 +276,13 @@ describe('createMailer over a real SMTP server', () => {
       expect(refused.permanent).toBe(false);
       expect(refused.message).toMatch(/^SMTP send via 127\.0\.0\.1:\d+ failed/);
       expect(sink.messages).toHaveLength(0);
+      sink.mode = 'hang';
+      const quick = createMailer(config(sink), { timeoutMs: 300 });
+      const started = Date.now();
+      const hung = await rejection(quick.send(message()));
+      expect(hung.code).toBe('ETIMEDOUT');
+      expect(hung.permanent).toBe(false);
+      expect(Date.now() - started).toBeLessThan(2_500);
       sink.mode = 'accept';
       await mailer.send(message());
       expect(sink.messages).toHaveLength(1);
