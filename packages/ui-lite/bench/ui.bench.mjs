@@ -3,6 +3,7 @@
 // size in the same run. Imports the built dist/ (run `npx tsc -b` first).
 //   node packages/ui-lite/bench/ui.bench.mjs [--items 10000] [--runs 200]
 import { createServer } from 'node:http';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startServer } from '../dist/index.js';
 import { systemPrincipal } from '@signoff/core';
@@ -11,6 +12,7 @@ const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
+const loadAtStart = os.loadavg()[0];
 const ITEMS = arg('items', 10_000);
 const RUNS = arg('runs', 200);
 const PER_PROJECT = 100;
@@ -63,6 +65,14 @@ for (let p = 0; projects.length * PER_PROJECT < ITEMS; p++) {
     if (i % 20 === 0) must(await service.signoffAction(sys, item.id, { type: 'requestFeedback', notify: [{ kind: 'user', id: id('bob') }] }), 'request feedback');
   }
 }
+// The deployment registry: 1,000 admitted deployments to staging, one per tenth item.
+for (let i = 0; i < Math.min(1000, itemIds.length); i++) {
+  const ref = itemIds[i * 10 % itemIds.length];
+  must(
+    await service.decide(sys, { namespace: 'ml-staging', item: ref, artifacts: [], dryRun: false, target: { kind: 'kubernetes', namespace: 'ml-staging', name: `app-${i}`, resource: 'deployments', operation: 'CREATE' } }),
+    'decide',
+  );
+}
 const seedMs = performance.now() - t0;
 
 async function session(username) {
@@ -83,11 +93,13 @@ const pages = [
   ['item', `/items/${anItem}`, 'olivia'],
   ['item (reviewer)', `/items/${anItem}`, 'bob'],
   ['infrastructures', '/infrastructures', 'admin'],
-  ['deployments', '/deployments', 'admin'],
+  ['deployments (1,000 recorded)', '/deployments', 'admin'],
+  ['deployments filtered by item', `/deployments?item=${anItem}`, 'admin'],
+  ['projects filtered by sign-off state', '/projects?status=Waiting+for+feedback', 'olivia'],
   ['audit', '/audit', 'admin'],
 ];
 
-async function measure(target, cookie) {
+async function measure(target, cookie, before) {
   const headers = cookie ? { cookie } : {};
   let size = 0;
   let html = '';
@@ -97,16 +109,23 @@ async function measure(target, cookie) {
     if (r.status !== 200) throw new Error(`${target}: ${r.status}`);
   }
   const times = [];
+  const renders = [];
   for (let i = 0; i < RUNS; i++) {
+    if (before) await before(i);
     const s = performance.now();
     const r = await fetch(target, { headers, redirect: 'manual' });
     html = await r.text();
     times.push(performance.now() - s);
+    // The UI's own measure of the page build (Server-Timing: render;dur=…), absent on the baseline.
+    const dur = /render;dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '')?.[1];
+    if (dur) renders.push(Number(dur));
   }
   size = Buffer.byteLength(html);
-  times.sort((a, b) => a - b);
-  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-  return { size, html, p50: q(0.5), p95: q(0.95) };
+  const q = (list, p) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  };
+  return { size, html, p50: q(times, 0.5), p95: q(times, 0.95), render50: renders.length ? q(renders, 0.5) : undefined, render95: renders.length ? q(renders, 0.95) : undefined };
 }
 
 const first = await fetch(`${url}/login`);
@@ -116,10 +135,23 @@ const jsPath = /src="(\/ui\/app\.[^"]+\.js)"/.exec(loginHtml)[1];
 const cssBytes = Buffer.byteLength(await (await fetch(url + cssPath)).text());
 const jsBytes = Buffer.byteLength(await (await fetch(url + jsPath)).text());
 
+// Views derived by scanning the store (My reviews, the header's count, sign-off counts per
+// project) are reused until the next write; these rows write (a step note, audited) before every
+// request, so each of them is computed afresh over the 10k items.
+let notes = 0;
+const writeFirst = async () => {
+  must(await service.updateStep(sys, { kind: 'item', id: itemIds[1] }, 'development', { notes: `bench note ${++notes}` }), 'write');
+};
+pages.push(
+  ['my reviews (bob), a write before each', '/', 'bob', writeFirst],
+  ['projects, a write before each', '/projects', 'olivia', writeFirst],
+  ['item (reviewer), a write before each', `/items/${anItem}`, 'bob', writeFirst],
+);
+
 const rows = [];
 let maxSize = 0;
-for (const [name, path, who] of pages) {
-  const m = await measure(url + path, who ? cookies[who] : undefined);
+for (const [name, path, who, before] of pages) {
+  const m = await measure(url + path, who ? cookies[who] : undefined, before);
   maxSize = Math.max(maxSize, m.size);
   rows.push({ name, path, m });
 }
@@ -135,18 +167,20 @@ const baseline = await measure(`http://127.0.0.1:${bare.address().port}/`);
 bare.close();
 
 const kb = (n) => (n / 1024).toFixed(1);
-console.log(`\nReviewer UI bench: ${itemIds.length} governed items in ${projects.length} projects (seeded in ${(seedMs / 1000).toFixed(1)} s), ${RUNS} sequential requests per page, Node ${process.version}`);
+console.log(`\nReviewer UI bench: ${itemIds.length} governed items in ${projects.length} projects (seeded in ${(seedMs / 1000).toFixed(1)} s), ${RUNS} sequential requests per page, Node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadAtStart.toFixed(1)} at start`);
 console.log(`CSS ${kb(cssBytes)} KB, JS ${kb(jsBytes)} KB (served once per page, cached afterwards)\n`);
-console.log('| page | HTML KB | HTML+CSS+JS KB | p50 ms | p95 ms | p95 / bare p95 | < 50 KB | p95 < 20 ms |');
-console.log('|---|---:|---:|---:|---:|---:|:-:|:-:|');
+console.log('Server render: the Server-Timing the UI reports (from the UI router to the page sent, service calls included).');
+console.log('Round trip: fetch from this process, loopback HTTP, session lookup included.\n');
+console.log('| page | HTML KB | HTML+CSS+JS KB | render p50 ms | render p95 ms | round trip p50 ms | round trip p95 ms | round trip p95 / bare | < 50 KB | render p95 < 20 ms |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|');
 let ok = true;
 for (const { name, m } of rows) {
   const total = m.size + cssBytes + jsBytes;
   const pass = total < 50 * 1024;
-  const fast = m.p95 < 20;
+  const fast = m.render95 !== undefined && m.render95 < 20;
   ok &&= pass && fast;
-  console.log(`| ${name} | ${kb(m.size)} | ${kb(total)} | ${m.p50.toFixed(2)} | ${m.p95.toFixed(2)} | ${(m.p95 / baseline.p95).toFixed(1)}× | ${pass ? 'yes' : 'NO'} | ${fast ? 'yes' : 'NO'} |`);
+  console.log(`| ${name} | ${kb(m.size)} | ${kb(total)} | ${m.render50?.toFixed(2) ?? '–'} | ${m.render95?.toFixed(2) ?? '–'} | ${m.p50.toFixed(2)} | ${m.p95.toFixed(2)} | ${(m.p95 / baseline.p95).toFixed(1)}× | ${pass ? 'yes' : 'NO'} | ${fast ? 'yes' : 'NO'} |`);
 }
-console.log(`| baseline: bare node:http, fixed ${kb(maxSize)} KB page | ${kb(baseline.size)} | – | ${baseline.p50.toFixed(2)} | ${baseline.p95.toFixed(2)} | 1.0× | – | – |`);
+console.log(`| baseline: bare node:http, fixed ${kb(maxSize)} KB page | ${kb(baseline.size)} | – | – | – | ${baseline.p50.toFixed(2)} | ${baseline.p95.toFixed(2)} | 1.0× | – | – |`);
 console.log(ok ? '\nAll pages within budget.' : '\nSome page is over budget.');
 await running.close();
