@@ -1,6 +1,6 @@
 import { ManualClock, systemPrincipal, type Item, type Project } from '@signoff/core';
 import type { StartServerOptions } from '@signoff/ui-lite';
-import { must, startTestServer, USER_PASSWORD, type Auth, type TestServer } from './server-harness.js';
+import { ADMIN_PASSWORD, must, startTestServer, USER_PASSWORD, type Auth, type TestServer } from './server-harness.js';
 
 export const IMG = (n: number) => `registry.example.com/notify/app@sha256:${n.toString(16).padStart(64, '0')}`;
 
@@ -14,6 +14,9 @@ export interface NotifyWorld {
   item(name: string, importance?: string, notify?: { kind: string; id: string }[]): Promise<Item>;
   /** A sign-off action over the HTTP API; throws unless 200. */
   act(who: Auth, itemId: string, slug: string, body?: unknown, method?: string): Promise<Item>;
+  admin: Auth & { kind: 'session' };
+  /** Sign everyone in again (sessions expire on the injected clock when a test moves it by days). */
+  relogin(): Promise<void>;
   /** One scheduler tick and a worker pass. */
   tick(): Promise<void>;
   close(): Promise<void>;
@@ -78,8 +81,13 @@ export async function notifyWorld(options: { smtpUrl?: string; config?: StartSer
   }
   let n = 0;
   const running = t.running;
-  return {
+  const world: NotifyWorld = {
     t,
+    admin: t.admin,
+    async relogin() {
+      for (const name of names) s[name] = await t.login(name);
+      world.admin = await t.login('admin', ADMIN_PASSWORD);
+    },
     clock,
     ids,
     s,
@@ -103,4 +111,5 @@ export async function notifyWorld(options: { smtpUrl?: string; config?: StartSer
     },
     close: () => t.close(),
   };
+  return world;
 }
