@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { systemPrincipal } from '@signoff/core';
 import { checkA11y, launchBrowser, personPage, signIn } from './support/ui-browser.js';
 import { startUiServer, type UiServer } from './support/ui-server.js';
 
@@ -94,7 +95,7 @@ describe('reviewer UI against script injection', () => {
     expect(await page.evaluate('document.activeElement.id')).toBe('main');
   });
 
-  it('works with JavaScript off: sign in and submit a form', async () => {
+  it('works with JavaScript off and from the keyboard: sign in, create a project, abandon and cancel abandon a sign-off', async () => {
     const context = await browser.newContext({ baseURL: server.url, javaScriptEnabled: false });
     const p = await context.newPage();
     await signIn(p, 'olivia');
@@ -104,6 +105,22 @@ describe('reviewer UI against script injection', () => {
     await p.locator('button', { hasText: 'Create' }).click();
     await p.waitForURL(/\/projects\/noscript/);
     expect(await p.locator('.msg.ok').textContent()).toContain('Created.');
+    // The sign-off panel's forms too: disclosure widgets are native <details>, the confirmation is
+    // skipped without script, and Enter in a text field submits its form.
+    const fraud = await server.service.getItem(systemPrincipal, 'fraud/fraud-model@3');
+    if (!fraud.ok) throw new Error(fraud.error.message);
+    await p.goto(`/items/${fraud.value.id}`);
+    await p.locator('summary', { hasText: 'Abandon' }).focus();
+    await p.keyboard.press('Enter');
+    await p.getByLabel('Reason to abandon').focus();
+    await p.keyboard.type('Retrain pending');
+    await p.keyboard.press('Enter');
+    await p.waitForURL(/done=abandon/);
+    expect(await p.locator('#signoff h2').textContent()).toContain('Abandoned');
+    await p.locator('button', { hasText: 'Cancel abandon' }).click();
+    await p.waitForURL(/done=cancelAbandon/);
+    expect(await p.locator('#signoff h2').textContent()).toContain('Waiting for final approval');
+    expect(await p.locator('#group-review-business .reviews').textContent()).toContain('Precision at 1% FPR');
     await context.close();
   });
 });
