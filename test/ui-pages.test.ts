@@ -7,7 +7,7 @@
  * infrastructures and the deployment registry with filters; the login rate limit).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemPrincipal, type Item, type Principal } from '@signoff/core';
+import { collectionNames, createMemoryStore, systemPrincipal, type Item, type Principal } from '@signoff/core';
 import { FormSession, startUiServer, type UiServer } from './support/ui-server.js';
 import { formData, hiddenValue, parseForms } from './support/ui-forms.js';
 
@@ -244,6 +244,29 @@ describe('reviewer UI pages', () => {
     const unknown = await s.get('/deployments?item=nope%2Fnothing%40v9');
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('class="msg error"');
+  });
+
+  it('the audit page verifies the chain: intact here, broken (with the event) on a copy where one event was altered', async () => {
+    const s = new FormSession(server.url);
+    await s.signIn('admin');
+    const ok = await s.get('/audit?verify=1');
+    expect(ok.text).toMatch(/<strong>Chain intact:<\/strong> \d+ events/);
+    // A copy of this store with one event's recorded change altered after the fact.
+    const initial: Record<string, unknown[]> = {};
+    for (const c of collectionNames) initial[c] = await server.store.list(c);
+    const events = await server.store.audit();
+    const victim = events[5]!;
+    const tampered = events.map((e) => (e.seq === victim.seq ? { ...e, change: { forged: true } } : e));
+    const copy = await startUiServer({ store: createMemoryStore({ initial: { ...initial, audit: tampered } as never }) });
+    try {
+      const admin = new FormSession(copy.url);
+      await admin.signIn('admin');
+      const broken = await admin.get('/audit?verify=1');
+      expect(broken.text).toContain(`<strong>Chain broken</strong> at event ${victim.seq}`);
+      expect(broken.text).toContain('role="alert"');
+    } finally {
+      await copy.close();
+    }
   });
 
   it('limits failed form sign-ins per address and username', async () => {

@@ -20,16 +20,16 @@ export interface UiServer {
 /**
  * The real governance server app (`createApp`: API, sessions, CSRF, UI) over the real service
  * and a lowdb data file in a temp dir (or core's memory store, for tests that build hundreds of
- * items), holding the demo world, listening on port 0.
+ * items) or a given store, holding the demo world (unless the store is given), listening on port 0.
  */
-export async function startUiServer(options: { app?: Partial<AppDeps>; memory?: boolean } = {}): Promise<UiServer> {
+export async function startUiServer(options: { app?: Partial<AppDeps>; memory?: boolean; store?: Store } = {}): Promise<UiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'signoff-ui-'));
   const clock = { now: () => new Date() };
-  const store = options.memory ? createMemoryStore() : await openLowdbStore(join(dir, 'signoff.json'));
+  const store = options.store ?? (options.memory ? createMemoryStore() : await openLowdbStore(join(dir, 'signoff.json')));
   let server: Server | undefined;
   try {
     const service = createGovernanceService({ store, clock, publicUrl: 'http://127.0.0.1', passwordParams: FAST_SCRYPT });
-    await loadDemoWorld(service, { clock, password: DEMO_PASSWORD, passwordParams: FAST_SCRYPT });
+    if (!options.store) await loadDemoWorld(service, { clock, password: DEMO_PASSWORD, passwordParams: FAST_SCRYPT });
     const app = createApp({ service, store, clock, publicUrl: 'http://127.0.0.1', ...options.app });
     server = createServer(app);
     await new Promise<void>((resolve, reject) => {
