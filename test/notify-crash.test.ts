@@ -13,13 +13,16 @@ import { deadPort, startMailSink, type MailSink } from './support/notify-sinks.j
  * at-least-once duplicate of an in-flight send cannot occur here: any duplicate fails.
  */
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
+type Json = any;
+
 interface Session {
   cookie: string;
   csrf: string;
   id: string;
 }
 
-async function call(base: string, method: string, path: string, session?: Session, body?: unknown): Promise<{ status: number; json: any }> {
+async function call(base: string, method: string, path: string, session?: Session, body?: unknown): Promise<{ status: number; json: Json }> {
   const headers: Record<string, string> = {};
   if (session) {
     headers.cookie = session.cookie;
@@ -38,7 +41,7 @@ async function login(base: string, username: string, password: string): Promise<
   return { cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '', csrf: json.csrfToken, id: json.id };
 }
 
-const ok = (r: { status: number; json: any }, what: string) => {
+const ok = (r: { status: number; json: Json }, what: string): Json => {
   if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.json)}`);
   return r.json;
 };
