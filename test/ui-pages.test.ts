@@ -257,7 +257,7 @@ describe('reviewer UI pages', () => {
     const events = await server.store.audit();
     const victim = events[5]!;
     const tampered = events.map((e) => (e.seq === victim.seq ? { ...e, change: { forged: true } } : e));
-    const copy = await startUiServer({ store: createMemoryStore({ initial: { ...initial, audit: tampered } as never }) });
+    const copy = await startUiServer({ store: createMemoryStore({ initial: { ...initial, audit: tampered } }) });
     try {
       const admin = new FormSession(copy.url);
       await admin.signIn('admin');
