@@ -4,16 +4,19 @@
 // node:https server answering a fixed AdmissionReview, measured in the same run.
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { makeSelfSignedTls } from '../dist/index.js';
 
+const loadAtStart = loadavg();
 const here = fileURLToPath(new URL('.', import.meta.url));
 const fixtures = join(here, '../src/__fixtures__/admission');
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 100_000);
+// JIT, TLS sessions, and (webhook) the collection of what seeding left behind, before measuring
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = [16, 64];
 
 const names = readdirSync(fixtures).filter((f) => f.endsWith('.json')).sort();
@@ -33,21 +36,26 @@ function startChild(mode) {
 }
 const ask = (child, what) => new Promise((resolve) => { child.once('message', resolve); child.send(what); });
 
-async function load(url, connections) {
+async function load(child, url, connections) {
   // warm up (JIT, TLS session setup), then measure
-  await autocannon({ url, connections, duration: 1, requests });
+  await autocannon({ url, connections, duration: WARMUP, requests });
+  const before = (await ask(child, 'cpu')).cpu;
   const r = await autocannon({ url, connections, duration: DURATION, requests, pipelining: 1 });
+  const after = (await ask(child, 'cpu')).cpu;
   const bad = r.non2xx + r.errors + r.timeouts;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad };
+  const cpuUs = (after.user - before.user + after.system - before.system) / Math.max(1, r.requests.total);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad, cpuUs };
 }
 
 const rows = [];
 const results = {};
 for (const mode of ['bare', 'webhook']) {
-  const { child, url, seeded, seedMs } = await startChild(mode);
-  if (mode === 'webhook') console.log(`webhook: ${seeded} governed items seeded in ${seedMs} ms`);
+  const { child, url, seeded, seedMs, seededRss, heapUsed } = await startChild(mode);
+  if (mode === 'webhook') {
+    console.log(`webhook: ${seeded} governed items seeded in ${seedMs} ms; RSS ${Math.round(seededRss / 1048576)} MiB, heap used ${Math.round(heapUsed / 1048576)} MiB before any request`);
+  }
   for (const c of CONNECTIONS) {
-    const r = await load(url, c);
+    const r = await load(child, url, c);
     const { rss } = await ask(child, 'rss');
     results[`${mode}/${c}`] = { ...r, rss };
   }
@@ -57,7 +65,7 @@ for (const c of CONNECTIONS) {
   const bare = results[`bare/${c}`];
   const hook = results[`webhook/${c}`];
   for (const [name, r] of [['bare node:https (fixed answer)', bare], ['signoff-webhook (embedded, ' + ITEMS / 1000 + 'k items)', hook]]) {
-    rows.push({ server: name, connections: c, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'RSS MiB': Math.round(r.rss / 1048576), 'non-2xx/errors': r.bad, ratio: r === bare ? 1 : +(hook.rps / bare.rps).toFixed(2) });
+    rows.push({ server: name, connections: c, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'RSS MiB': Math.round(r.rss / 1048576), 'non-2xx/errors': r.bad, 'server CPU µs/req': Math.round(r.cpuUs), ratio: r === bare ? 1 : +(hook.rps / bare.rps).toFixed(2) });
   }
 }
 console.table(rows);
@@ -68,4 +76,5 @@ const checks = [
   [`RSS < 250 MiB`, Math.max(h16.rss, results['webhook/64'].rss) < 250 * 1048576],
 ];
 for (const [what, pass] of checks) console.log(`${pass ? 'met   ' : 'MISSED'} ${what}`);
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")} at the start, ${loadavg().map((l) => l.toFixed(2)).join(" ")} at the end (1/5/15 min)`);
 rmSync(dir, { recursive: true, force: true });

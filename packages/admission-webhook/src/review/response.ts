@@ -45,9 +45,13 @@ function auditAnnotations(input: Record<string, string>): Record<string, string>
   return out;
 }
 
+// Control characters and runs of white space become one space. Most texts (core's reasons) have
+// neither: one test instead of two replacing passes on the hot path.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]+/g;
-const clean = (s: string): string => s.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+const UNCLEAN = /[\u0000-\u001f\u007f]|[^\S ]|  /;
+// eslint-disable-next-line no-control-regex
+const UNCLEAN_RUN = /[\s\u0000-\u001f\u007f]+/g;
+const clean = (s: string): string => (UNCLEAN.test(s) ? s.replace(UNCLEAN_RUN, ' ') : s).trim();
 const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 const WARNING_PREFIX = /^(\s*warning\s*:\s*)+/i;
