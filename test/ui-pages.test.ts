@@ -70,6 +70,22 @@ describe('reviewer UI pages', () => {
     for (const k of ['/logout', '/projects ', '/reviewers', '/qualification', '/steps/', '/items ', '/models', '/signoff backToFeedback', '/signoff finalApproval', '/signoff reset', '/signoff delegate', '/signoff editFinalApproval', '/infrastructures/production']) expect(kinds, k).toContain(k);
   });
 
+  it('requesting feedback lets the owner choose whom to notify among the reviewers', async () => {
+    const olivia = principals.get('olivia')!;
+    const item = must(await server.service.registerItem(olivia, { kind: 'bundle', projectId: v1.projectId, name: 'notify', version: '1', artifacts: { images: [`registry.example.com/notify@sha256:${'e'.repeat(64)}`] }, importance: 'Low' }));
+    const s = new FormSession(server.url);
+    await s.signIn('olivia');
+    const form = parseForms((await s.get(`/items/${item.id}`)).text).find((f) => hiddenValue(f, 'action') === 'requestFeedback')!;
+    const choices = form.controls.filter((c) => c.name === 'notify').map((c) => c.value);
+    expect(choices).toEqual(['group:it-operations', 'group:risk-compliance', 'group:business']);
+    expect(form.html).toContain('<legend>Whom to notify (reviewers of this sign-off)</legend>');
+    const r = await s.post(form.action, formData(form, form.buttons[0], { notify: ['group:business', 'group:risk-compliance'] }));
+    expect(r.status).toBe(303);
+    const after = must(await server.service.getItem(systemPrincipal, item.id)).signoffs.review!;
+    expect(after.status).toBe('Waiting for feedback');
+    expect(after.notified).toEqual([{ kind: 'group', id: 'business' }, { kind: 'group', id: 'risk-compliance' }]);
+  });
+
   it('My reviews lists feedback, final approvals and delegations with age and importance, and the header counts them', async () => {
     // Ivan delegates his IT & Operations review of a new bundle to Rita.
     const olivia = principals.get('olivia')!;
