@@ -8,6 +8,7 @@ import { html, safeUrl, type Html } from '../html.js';
 import { csrfField, layout, type PageContext } from '../layout.js';
 import { assigneeLabel, decodeAssignee, encodeAssignee, readFields, who, workflowList, type Directory } from './common.js';
 import { directory, templateMap } from './projects.js';
+import { registerSubscriptionRoute, subscriptionSection } from '../../notify/subscription-ui.js';
 
 const FEEDBACK: FeedbackStatus[] = ['Approved', 'Minor issues', 'Major issues'];
 
@@ -201,9 +202,10 @@ async function renderItem(env: UiEnv, req: Request, res: Response, id: string, e
   }</section>`;
 
   const firstStatus = Object.values(item.signoffs)[0]?.status;
+  const subscription = await subscriptionSection(env, ctx, me, item.id);
   const body = html`<p><a href="/projects">Governed projects</a> › <a href="/projects/${project.key}">${project.name}</a> › ${item.name}@${item.version}</p>
 <h1>${item.kind === 'bundle' ? 'Bundle' : 'Model version'} ${ref}${firstStatus ? html` ${badge(firstStatus)}` : ''}</h1>
-${details}<section aria-labelledby="h-wf"><h2 id="h-wf">Workflow</h2>${workflow}</section>${panels.map((p) => p.html)}${deploymentsHtml}${auditHtml}`;
+${details}<section aria-labelledby="h-wf"><h2 id="h-wf">Workflow</h2>${workflow}</section>${panels.map((p) => p.html)}${subscription}${deploymentsHtml}${auditHtml}`;
   const notice = doneNotice(req);
   sendPage(res, error?.status ?? 200, layout(ctx, { title: ref, body, ...(error ? { error: error.message } : {}), ...(notice && !error ? { notice } : {}) }).value);
 }
@@ -274,6 +276,7 @@ function actionFromForm(req: Request): SignoffAction | SignoffError {
 }
 
 export function registerItems(router: Router, env: UiEnv): void {
+  registerSubscriptionRoute(router, env);
   router.get(
     '/items/:id',
     page(env, async (req, res) => {
