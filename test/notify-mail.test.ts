@@ -113,6 +113,21 @@ describe('notification mail to a real SMTP server', () => {
     expect(to('olivia@example.com', sink.mails.slice(mark)).map((m) => [m.event, m.item])).toEqual([['feedback.submitted', 'shop/from-ci@7']]);
   });
 
+  it('the item page offers Unsubscribe and Subscribe (a form with the session CSRF token)', async () => {
+    const item = await w.item('ui-sub');
+    const pageHtml = async () => (await w.t.request('GET', `/items/${item.id}`, { auth: w.s.olivia })).text;
+    const first = await pageHtml();
+    expect(first).toContain('<h2 id="h-sub">Notifications</h2>');
+    const form = /<form method="post" action="\/items\/[^"]+\/subscription"><input type="hidden" name="_csrf" value="([^"]+)"><input type="hidden" name="subscribed" value="false"><button type="submit" class="secondary">Unsubscribe<\/button>/.exec(first);
+    expect(form).not.toBeNull();
+    const post = (value: string, csrf: string) => fetch(`${w.t.url}/items/${item.id}/subscription`, { method: 'POST', redirect: 'manual', headers: { cookie: w.s.olivia.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${encodeURIComponent(csrf)}&subscribed=${value}` });
+    expect((await post('false', 'wrong')).status).toBe(403);
+    expect((await w.t.request('GET', `/api/v1/items/${item.id}/subscription`, { auth: w.s.olivia })).json).toMatchObject({ subscribed: true });
+    expect((await post('false', form![1]!)).status).toBe(303);
+    expect((await w.t.request('GET', `/api/v1/items/${item.id}/subscription`, { auth: w.s.olivia })).json).toMatchObject({ subscribed: false, via: 'item' });
+    expect(await pageHtml()).toContain('>Subscribe</button>');
+  });
+
   it('every idempotency key arrived once', () => {
     const keys = sink.mails.map((m) => m.key);
     expect(keys.every((k) => k.length > 0)).toBe(true);
