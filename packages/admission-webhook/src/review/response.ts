@@ -48,7 +48,7 @@ function auditAnnotations(input: Record<string, string>): Record<string, string>
 // Control characters and runs of white space become one space. Most texts (core's reasons) have
 // neither: one test instead of two replacing passes on the hot path.
 // eslint-disable-next-line no-control-regex
-const UNCLEAN = /[\u0000-\u001f\u007f]|[^\S ]|  /;
+const UNCLEAN = /[\u0000-\u001f\u007f]|[^\S ]| {2}/;
 // eslint-disable-next-line no-control-regex
 const UNCLEAN_RUN = /[\s\u0000-\u001f\u007f]+/g;
 const clean = (s: string): string => (UNCLEAN.test(s) ? s.replace(UNCLEAN_RUN, ' ') : s).trim();
