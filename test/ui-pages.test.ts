@@ -70,6 +70,51 @@ describe('reviewer UI pages', () => {
     for (const k of ['/logout', '/projects ', '/reviewers', '/qualification', '/steps/', '/items ', '/models', '/signoff backToFeedback', '/signoff finalApproval', '/signoff reset', '/signoff delegate', '/signoff editFinalApproval', '/infrastructures/production']) expect(kinds, k).toContain(k);
   });
 
+  it("a workflow step's fields of every type are shown with labels and saved typed with its notes", async () => {
+    must(
+      await server.service.createTemplate(principals.get('admin')!, {
+        id: 'checklist',
+        name: 'Checklist',
+        description: '',
+        appliesTo: ['project'],
+        steps: [
+          {
+            id: 'design',
+            name: 'Design',
+            description: 'Design review',
+            production: false,
+            fields: [
+              { id: 'ticket', label: 'Ticket', type: 'text', required: false },
+              { id: 'notes-long', label: 'Risk notes', type: 'longtext', required: false },
+              { id: 'score', label: 'Score', type: 'number', required: false, min: 1, max: 10 },
+              { id: 'env', label: 'Environment', type: 'select', options: ['dev', 'prod'], required: false },
+              { id: 'due', label: 'Due date', type: 'date', required: false },
+              { id: 'signed', label: 'Signed by security', type: 'boolean', required: false },
+            ],
+          },
+        ],
+      }),
+    );
+    must(await server.service.createProject(principals.get('olivia')!, { key: 'fields', name: 'Fields project', templateId: 'checklist' }));
+    const s = new FormSession(server.url);
+    await s.signIn('olivia');
+    const page = (await s.get('/projects/fields')).text;
+    for (const label of ['Ticket', 'Risk notes', 'Score', 'Environment', 'Due date']) expect(page).toMatch(new RegExp(`<label for="f-design-[a-z-]+">${label}</label>`));
+    expect(page).toContain('<input type="checkbox" name="field.signed" value="true"> Signed by security</label>');
+    const form = parseForms(page).find((f) => f.action === '/projects/fields/steps/design')!;
+    const save = form.buttons.find((b) => b.text === 'Set as Ongoing')!;
+    const r = await s.post(form.action, formData(form, save, { notes: 'Kick-off done', 'field.ticket': 'SEC-42', 'field.notes-long': 'Two\nlines', 'field.score': '7', 'field.env': 'prod', 'field.due': '2026-12-01', 'field.signed': 'true' }));
+    expect(r.status).toBe(303);
+    const step = must(await server.service.getProject(systemPrincipal, 'fields')).workflow.steps[0]!;
+    expect(step).toMatchObject({ status: 'Ongoing', notes: 'Kick-off done', fields: { ticket: 'SEC-42', 'notes-long': 'Two\nlines', score: 7, env: 'prod', due: '2026-12-01', signed: true } });
+    // An out-of-range number is refused with the field named, nothing saved.
+    const again = parseForms((await s.get('/projects/fields')).text).find((f) => f.action === '/projects/fields/steps/design')!;
+    const bad = await s.post(again.action, formData(again, again.buttons[0], { 'field.score': '11' }));
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/class="msg error"[^>]*><strong>Error:<\/strong> [^<]*score/i);
+    expect(must(await server.service.getProject(systemPrincipal, 'fields')).workflow.steps[0]!.fields.score).toBe(7);
+  });
+
   it('requesting feedback lets the owner choose whom to notify among the reviewers', async () => {
     const olivia = principals.get('olivia')!;
     const item = must(await server.service.registerItem(olivia, { kind: 'bundle', projectId: v1.projectId, name: 'notify', version: '1', artifacts: { images: [`registry.example.com/notify@sha256:${'e'.repeat(64)}`] }, importance: 'Low' }));
