@@ -145,6 +145,7 @@ describe('reviewer UI in a browser: the seed tutorial', () => {
     await expect.poll(() => row.count()).toBe(1);
     expect(Number(await bob.locator('header .count').textContent())).toBeGreaterThanOrEqual(1);
     await screenshot(bob, '02-my-reviews');
+    await checkA11y(bob, 'my reviews with requests');
     await row.getByRole('link').click();
     const business = tile(bob, 'Business');
     await business.getByLabel('Approved').check();
@@ -171,6 +172,7 @@ describe('reviewer UI in a browser: the seed tutorial', () => {
     const row = fiona.locator('section', { has: fiona.locator('h2', { hasText: 'Final approvals requested of me' }) }).locator('tr', { hasText: 'uilife/web@v1' });
     await row.getByRole('link').click();
     const final = tile(fiona, 'Final approval');
+    await checkA11y(fiona, 'item page with the final approval form');
     await final.getByLabel('Rejected').check();
     await final.getByLabel('Final approval comment').fill('Fails to meet requirements');
     await button(final, 'Submit final review').click();
