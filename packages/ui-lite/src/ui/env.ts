@@ -70,9 +70,14 @@ export async function untilNextWrite<T>(env: UiEnv, key: string, compute: () => 
   return r;
 }
 
-/** The reviews awaiting the viewer (My reviews, and the count in every page's header). */
+/**
+ * The reviews awaiting the viewer (My reviews, and the count in every page's header). The key
+ * holds everything of the principal that assignments depend on: an SSO proxy's groups header
+ * may change a user's groups without any write.
+ */
 export function reviewsOf(env: UiEnv, p: Principal): Promise<Result<ReviewTask[]>> {
-  return untilNextWrite(env, `reviews:${p.kind}:${p.id}`, () => env.service.myReviews(p));
+  const who = p.kind === 'user' ? `${p.id}|${p.roles.join(',')}|${p.groups.join(',')}` : p.kind === 'apiKey' ? `${p.id}|${p.scopes.join(',')}` : p.id;
+  return untilNextWrite(env, `reviews:${p.kind}:${who}`, () => env.service.myReviews(p));
 }
 
 async function reviewCount(env: UiEnv, p: Principal): Promise<number | undefined> {
