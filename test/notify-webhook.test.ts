@@ -101,4 +101,29 @@ describe('outbound webhooks', () => {
     expect(gone.calls).toHaveLength(1);
     expect(flaky.calls).toHaveLength(flakyCalls);
   });
+
+  it('a deployment refused under prevent and an unapproved one confirmed under warn reach a target that wants them', async () => {
+    const deploys = await startWebhookReceiver(() => 204);
+    try {
+      const created = await w.t.request('POST', '/api/v1/notifications/webhooks', { auth: w.t.admin, body: { name: 'deploys', url: deploys.url, events: ['deployment.refused', 'deployment.confirmed'] } });
+      expect(created.status).toBe(201);
+      for (const body of [
+        { id: 'prod', name: 'Production', policy: 'prevent', production: true },
+        { id: 'stage', name: 'Staging', policy: 'warn', requireConfirmation: true },
+      ]) expect((await w.t.request('POST', '/api/v1/infrastructures', { auth: w.t.admin, body })).status).toBe(201);
+      const item = await w.item('deployed');
+      const image = item.artifacts.images[0]!;
+      const decide = async (body: object) => (await w.t.request('POST', '/api/v1/decisions', { auth: w.t.admin, body: { item: item.id, artifacts: [image], ...body } })).json.decision.outcome as string;
+      expect(await decide({ infrastructure: 'prod' })).toBe('deny');
+      expect(await decide({ infrastructure: 'prod', dryRun: true })).toBe('deny');
+      expect(await decide({ infrastructure: 'stage', confirmation: { reason: 'hotfix for incident 42' } })).toBe('warn');
+      await w.tick();
+      const events = deploys.calls.map((c) => c.headers['x-signoff-event']);
+      expect(events).toEqual(['deployment.refused', 'deployment.confirmed']);
+      expect(deploys.calls.every((c) => verifySignature(created.json.secret as string, c))).toBe(true);
+      expect(JSON.parse(deploys.calls[1]!.body).details).toMatchObject({ Infrastructure: 'stage', Policy: 'warn', 'Reason given': 'hotfix for incident 42' });
+    } finally {
+      await deploys.close();
+    }
+  });
 });
