@@ -36,7 +36,27 @@ describe('signoff-webhook', () => {
     expect(demo.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(demo.output()).toContain(`signoff-webhook demo CA: ${join(dir, 'ca.crt')}`);
     const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
-    expect((await postReview(demo.url, ca, fixture('deployment-create'))).json.response.allowed).toBe(true);
+    // DESIGN.md, "With that data, the fixtures must be answered so"
+    const design: Record<string, boolean> = {
+      'deployment-create': true,
+      'deployment-update': false,
+      'deployment-create-dryrun': true,
+      'deployment-scale': true,
+      'deployment-delete': true,
+      'statefulset-create': true,
+      'daemonset-create': false,
+      'job-create': false,
+      'cronjob-create': true,
+      'pod-create': false,
+      'inferenceservice-create': false,
+      'deployment-create-unpinned-tags': false,
+      'deployment-update-unpinned-tags': true,
+    };
+    for (const [name, allowed] of Object.entries(design)) {
+      const r = await postReview(demo.url, ca, fixture(name));
+      expect(r.json.response.uid, name).toBe((fixture(name) as { request: { uid: string } }).request.uid);
+      expect(r.json.response.allowed, name).toBe(allowed);
+    }
     const denied = await postReview(demo.url, ca, fixture('deployment-update'));
     expect(denied.json.response.allowed).toBe(false);
     expect(denied.json.response.status.message).toContain('shop/web-bundle@v2');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhook, type RunningWebhook } from '../webhook.js';
 import { demoWorld, WEB_V1 } from '../__fixtures__/demo.js';
 import { derive, type Json } from '../__fixtures__/fixtures.js';
-import { quietLogger, review, tlsFiles, type TlsFiles } from '../__fixtures__/https.js';
+import { call, quietLogger, review, tlsFiles, type TlsFiles } from '../__fixtures__/https.js';
 
 // The demo's infrastructures: production (prevent, unmatched denied), staging (warn), development (always).
 const NAMESPACE = { prevent: 'ml-prod', warn: 'ml-staging', always: 'shop-dev' } as const;
@@ -60,6 +60,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await hook?.close();
   rmSync(tls.dir, { recursive: true, force: true });
+});
+
+it('/readyz is 200 once the namespace map is there and the decision source answers', async () => {
+  const r = await call(`${hook.url}/readyz`, tls.ca);
+  expect(r.status).toBe(200);
+  expect(r.json).toMatchObject({ status: 'ready', namespacesSynced: true, decisionSource: true });
 });
 
 describe('each policy × approved / unapproved / unmatched / unpinned over HTTPS', () => {
