@@ -15,13 +15,17 @@ const cell = (W - M - 20) / 5;
 export function matrixSvg(projects: readonly Project[]): Html {
   const rated = projects.filter((p) => p.qualification.value !== undefined && p.qualification.risk !== undefined);
   const unrated = projects.length - rated.length;
+  const placed = rated.slice(0, 400);
   const slots = new Map<string, number>();
-  const dots = rated.slice(0, 400).map((p) => {
+  // Dots sharing a cell sit on a 3 × 3 grid inside it; a cell's only dot sits in its middle.
+  const perCell = new Map<string, number>();
+  for (const p of placed) perCell.set(`${p.qualification.value},${p.qualification.risk}`, (perCell.get(`${p.qualification.value},${p.qualification.risk}`) ?? 0) + 1);
+  const dots = placed.map((p) => {
     const v = p.qualification.value ?? 1;
     const r = p.qualification.risk ?? 1;
     const f = p.qualification.feasibility;
     const k = `${v},${r}`;
-    const n = slots.get(k) ?? 0;
+    const n = (perCell.get(k) ?? 0) > 1 ? (slots.get(k) ?? 0) : 4;
     slots.set(k, n + 1);
     const cx = M + (v - 0.5) * cell + ((n % 3) - 1) * 26;
     const cy = H - M - (r - 0.5) * cell + (Math.floor(n / 3) % 3 - 1) * 26;
