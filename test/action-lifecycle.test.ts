@@ -1,21 +1,17 @@
 /**
- * The lifecycle across both GitHub enforcement points: the Action in deploy jobs, and the
- * server's GitHub App deployment protection rule answering through the (local, OpenAPI-checked)
- * GitHub API as the app installation.
+ * The lifecycle across both GitHub enforcement points: the Action in deploy jobs (on this Node and
+ * on Node 24), and the server's GitHub App mode (the real app, `/github/webhook`) answering its
+ * deployment protection rule through the (local, OpenAPI-checked) GitHub API as the app installation.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGithubAppRouter, type GithubAppConfig, type GithubAppRouter } from '../packages/ui-lite/src/github-app/index.js';
 import { startGithubApi, type GithubApiServer } from './support/action-github-api.js';
 import { nodeBinaries, runAction, type ActionRun, type NodeBinary } from './support/action-run.js';
 import { deliver, protectionRulePayload } from './support/action-webhooks.js';
 import { SYSTEM, V1_DIGESTS, V2_DIGESTS, bringToFinalApproval, finalApproval, startActionWorld, type ActionWorld } from './support/action-world.js';
 
-const node: NodeBinary = nodeBinaries()[0] as NodeBinary;
+const nodes: NodeBinary[] = nodeBinaries();
+const node: NodeBinary = nodes[0] as NodeBinary;
 const SECRET = 'webhook-secret-for-tests';
 const INSTALLATION = 4711;
 const { privateKey, publicKey } = generateKeyPairSync('rsa', {
@@ -26,40 +22,21 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', {
 
 let world: ActionWorld;
 let gh: GithubApiServer;
-let app: { url: string; router: GithubAppRouter; server: Server } | undefined;
-
-async function startApp(): Promise<{ url: string; router: GithubAppRouter; server: Server }> {
-  const config: GithubAppConfig = { appId: '123456', privateKey, webhookSecret: SECRET, apiUrl: gh.url, pollIntervalMs: 100 };
-  const router = createGithubAppRouter({ service: world.service, clock: { now: () => new Date() }, logger: pino({ level: 'silent' }), config, store: world.server.store });
-  const e = express();
-  e.use('/github/', router);
-  const server = createServer(e);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhook`, router, server };
-}
-
-async function stopApp(): Promise<void> {
-  if (!app) return;
-  const { router, server } = app;
-  app = undefined;
-  router.close();
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-}
+let hook: string;
 
 beforeAll(async () => {
-  [world, gh] = await Promise.all([startActionWorld(), startGithubApi({ appPublicKey: publicKey })]);
-  app = await startApp();
+  gh = await startGithubApi({ appPublicKey: publicKey });
+  world = await startActionWorld({ githubApp: { appId: '123456', privateKey, webhookSecret: SECRET, apiUrl: gh.url, pollIntervalMs: 100 } });
+  hook = `${world.server.url}/github/webhook`;
 }, 120_000);
 
 afterAll(async () => {
-  await stopApp();
   await Promise.all([world?.close(), gh?.close()]);
 });
 
-const deploy = (environment: string, item: string, digests: string[], env: Record<string, string> = {}): Promise<ActionRun> =>
+const deploy = (on: NodeBinary, environment: string, item: string, digests: string[], env: Record<string, string> = {}): Promise<ActionRun> =>
   runAction({
-    node: node.path,
+    node: on.path,
     inputs: { 'server-url': world.server.url, 'api-key': world.deployKey, 'github-token': 'ghs_jobtoken0000', environment, item, digests: digests.join('\n') },
     env: { GITHUB_API_URL: gh.url, ...env },
   });
@@ -76,13 +53,14 @@ async function until<T>(what: string, f: () => T | undefined, ms = 10_000): Prom
   }
 }
 
-describe('deploy jobs with the Action', () => {
+describe.each(nodes)('deploy jobs with the Action on $label', (on) => {
   it('v1 (rejected) fails production, warns on staging, passes on development', async () => {
     const [prod, staging, dev] = await Promise.all([
-      deploy('production', 'shop/web-bundle@v1', V1_DIGESTS),
-      deploy('staging', 'shop/web-bundle@v1', V1_DIGESTS),
-      deploy('development', 'shop/web-bundle@v1', V1_DIGESTS),
+      deploy(on, 'production', 'shop/web-bundle@v1', V1_DIGESTS),
+      deploy(on, 'staging', 'shop/web-bundle@v1', V1_DIGESTS),
+      deploy(on, 'development', 'shop/web-bundle@v1', V1_DIGESTS),
     ]);
+    for (const r of [prod, staging, dev]) expect(r.stdout).toContain(`::debug::signoff action on node v${on.label.slice(4)}.`);
     expect(prod.code).toBe(1);
     expect(prod.errors.join()).toContain('final approval is Rejected');
     expect(staging.code).toBe(0);
@@ -93,7 +71,7 @@ describe('deploy jobs with the Action', () => {
   });
 
   it('v2 (approved) passes production', async () => {
-    const prod = await deploy('production', 'shop/web-bundle@v2', V2_DIGESTS);
+    const prod = await deploy(on, 'production', 'shop/web-bundle@v2', V2_DIGESTS);
     expect(prod.code, prod.stdout).toBe(0);
     expect(prod.outputs).toMatchObject({ decision: 'allow', 'signoff-status': 'Approved' });
     expect(prod.errors.concat(prod.warnings)).toEqual([]);
@@ -103,9 +81,9 @@ describe('deploy jobs with the Action', () => {
 describe('the deployment protection rule', () => {
   it('refuses a delivery whose signature does not match', async () => {
     const payload = protectionRulePayload({ repository: 'example/shop', environment: 'production', runId: 9001, sha: 'f'.repeat(40), installationId: INSTALLATION, apiUrl: gh.url });
-    const res = await deliver(app!.url, 'another-secret', payload);
+    const res = await deliver(hook, 'another-secret', payload);
     expect(res.status).toBe(401);
-    const unsigned = await deliver(app!.url, SECRET, payload, { signature: '' });
+    const unsigned = await deliver(hook, SECRET, payload, { signature: '' });
     expect(unsigned.status).toBe(401);
     expect(reviewsFor(9001)).toEqual([]);
   });
@@ -113,7 +91,7 @@ describe('the deployment protection rule', () => {
   it('answers rejected for v1 and approved for v2, as the installation, linking the review', async () => {
     const v1 = protectionRulePayload({ repository: 'example/shop', environment: 'production', runId: 101, sha: '1'.repeat(40), installationId: INSTALLATION, apiUrl: gh.url, deploymentPayload: { signoff: { item: 'shop/web-bundle@v1' } } });
     const v2 = protectionRulePayload({ repository: 'example/shop', environment: 'production', runId: 102, sha: '2'.repeat(40), installationId: INSTALLATION, apiUrl: gh.url, deploymentPayload: { signoff: { item: 'shop/web-bundle@v2' } } });
-    const [r1, r2] = await Promise.all([deliver(app!.url, SECRET, v1), deliver(app!.url, SECRET, v2)]);
+    const [r1, r2] = await Promise.all([deliver(hook, SECRET, v1), deliver(hook, SECRET, v2)]);
     expect(r1.status).toBe(200);
     expect(await r1.json()).toMatchObject({ state: 'rejected', answered: true });
     expect(await r2.json()).toMatchObject({ state: 'approved', answered: true });
@@ -145,15 +123,14 @@ describe('the deployment protection rule', () => {
     await bringToFinalApproval(world, itemId);
 
     const payload = protectionRulePayload({ repository: 'example/shop', environment: 'production', runId: 105, sha, installationId: INSTALLATION, apiUrl: gh.url });
-    const res = await deliver(app!.url, SECRET, payload);
+    const res = await deliver(hook, SECRET, payload);
     expect(await res.json()).toMatchObject({ state: 'pending', answered: false });
     expect(reviewsFor(105)).toEqual([]);
     const stored = await world.server.store.list('pendingProtectionRules');
     expect(stored.map((r) => [r.runId, r.environment, r.lastStatus, r.itemId])).toEqual([['105', 'production', 'Waiting for final approval', itemId]]);
 
-    // Restart the app: a fresh router over the same store.
-    await stopApp();
-    app = await startApp();
+    // Restart the server's app: a fresh GitHub App mode over the same store.
+    world.restartApp();
     await new Promise((r) => setTimeout(r, 300));
     expect(reviewsFor(105)).toEqual([]);
 

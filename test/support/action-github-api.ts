@@ -56,8 +56,8 @@ export interface GithubApiServer {
   comments: Comment[];
   statuses: { repo: string; sha: string; state: string; context: string; description?: string; target_url?: string }[];
   protectionReviews: { repo: string; runId: string; body: { environment_name?: string; state?: string; comment?: string } }[];
-  /** Answer this status (e.g. 500) to the next N requests of an operation. */
-  failNext(operationId: string, status: number, times?: number): void;
+  /** Answer this status (e.g. 500) to the next N requests of an operation, with these headers and body. */
+  failNext(operationId: string, status: number, times?: number, answer?: { headers?: Record<string, string>; body?: Json }): void;
   byOperation(operationId: string): RecordedRequest[];
   close(): Promise<void>;
 }
@@ -163,17 +163,17 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
   const comments: Comment[] = [];
   const statuses: GithubApiServer['statuses'] = [];
   const protectionReviews: GithubApiServer['protectionReviews'] = [];
-  const failures = new Map<string, { status: number; times: number }>();
+  const failures = new Map<string, { status: number; times: number; headers?: Record<string, string>; body?: Json }>();
   const appKey = options.appPublicKey === undefined ? undefined : typeof options.appPublicKey === 'string' ? createPublicKey(options.appPublicKey) : options.appPublicKey;
   let nextId = 1000;
 
-  const send = (res: ServerResponse, status: number, body?: unknown): void => {
+  const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void => {
     if (body === undefined || status === 204) {
-      res.writeHead(status).end();
+      res.writeHead(status, headers).end();
       return;
     }
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json' }).end(text);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json', ...headers }).end(text);
   };
 
   const example = (op: Operation): { status: number; body: unknown } => {
@@ -256,7 +256,7 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     const fail = failures.get(op.operationId);
     if (fail && fail.times > 0) {
       fail.times--;
-      return send(res, fail.status, { message: 'injected failure' });
+      return send(res, fail.status, fail.body ?? { message: 'injected failure' }, fail.headers);
     }
     const repo = `${record.params.owner}/${record.params.repo}`;
     const body = record.body as Json | undefined;
@@ -315,8 +315,8 @@ export async function startGithubApi(options: GithubApiOptions = {}): Promise<Gi
     comments,
     statuses,
     protectionReviews,
-    failNext(operationId, status, times = 1) {
-      failures.set(operationId, { status, times });
+    failNext(operationId, status, times = 1, answer = {}) {
+      failures.set(operationId, { status, times, ...answer });
     },
     byOperation: (id) => requests.filter((r) => r.operationId === id),
     close: () =>

@@ -4,7 +4,7 @@
  * GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and GITHUB_EVENT_PATH; then reads them back.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,26 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const actionEntry = path.join(repoRoot, 'packages/github-action/dist/index.js');
+/** The committed bundle in this repository. */
+export const bundleInRepo = path.join(repoRoot, 'packages/github-action/dist/index.js');
+
+/**
+ * The bundle as the runner has it: a checkout of the repository without node_modules anywhere
+ * above it, so a package the bundle fails to include cannot be found by accident.
+ */
+function runnerCheckout(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'signoff-action-checkout-'));
+  const dist = path.join(dir, 'packages/github-action/dist');
+  mkdirSync(dist, { recursive: true });
+  copyFileSync(bundleInRepo, path.join(dist, 'index.js'));
+  copyFileSync(path.join(repoRoot, 'packages/github-action/action.yml'), path.join(dir, 'packages/github-action/action.yml'));
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'node_modules'))) throw new Error(`${d}/node_modules exists: the runner's checkout must not see packages`);
+  }
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return path.join(dist, 'index.js');
+}
+export const actionEntry = runnerCheckout();
 
 export interface NodeBinary {
   label: string;

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp, closeApp } from '@signoff/ui-lite';
+import { createApp, closeApp, type AppDeps } from '@signoff/ui-lite';
 import { createGovernanceService, createMemoryStore, loadDemoWorld, type GovernanceService, type Item, type Principal, type Store } from '@signoff/core';
 
 export const DEMO_TOKEN = 'sk_actiondemo_actionTestSecret0123456789';
@@ -31,10 +31,17 @@ export interface ActionWorld {
   /** items:read + items:write + decisions:read + deployments:write (a CI key that registers builds). */
   buildKey: string;
   as(username: string): Promise<Principal>;
+  /** A server restart: the app (and its GitHub App mode) is closed and built anew over the same store, on the same port. */
+  restartApp(): void;
   close(): Promise<void>;
 }
 
-export async function startActionWorld(): Promise<ActionWorld> {
+export interface ActionWorldOptions {
+  /** Runs the server's GitHub App mode (the deployment protection rule at /github/webhook). */
+  githubApp?: NonNullable<AppDeps['githubApp']>;
+}
+
+export async function startActionWorld(options: ActionWorldOptions = {}): Promise<ActionWorld> {
   const clock = { now: () => new Date() };
   const store = createMemoryStore();
   // The review links must point at this server: listen first, then build the service with its URL.
@@ -44,8 +51,11 @@ export async function startActionWorld(): Promise<ActionWorld> {
   const passwordParams = { N: 1024, r: 8, p: 1 };
   const service = createGovernanceService({ store, clock, publicUrl: url, passwordParams });
   const demo = await loadDemoWorld(service, { clock, password: 'demo-password-1', apiKeySecret: DEMO_TOKEN, publicUrl: url, passwordParams });
-  const app = createApp({ service, store, clock, publicUrl: url, logger: pino({ level: 'silent' }) });
-  http.on('request', app);
+  const makeApp = () => createApp({ service, store, clock, publicUrl: url, logger: pino({ level: 'silent' }), ...(options.githubApp ? { githubApp: options.githubApp } : {}) });
+  let app = makeApp();
+  http.on('request', (req, res) => {
+    app(req, res);
+  });
   const server: WorldServer = { url, store, service, http };
   const key = await service.createApiKey(SYSTEM, { name: 'ci build', scopes: ['items:read', 'items:write', 'decisions:read', 'deployments:write'] });
   if (!key.ok) throw new Error(key.error.message);
@@ -62,6 +72,10 @@ export async function startActionWorld(): Promise<ActionWorld> {
       const p = await service.principalForUser(user.id);
       if (!p.ok) throw new Error(p.error.message);
       return p.value;
+    },
+    restartApp() {
+      closeApp(app);
+      app = makeApp();
     },
     close: () =>
       new Promise<void>((r) => {

@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import {
   SignoffClient,
+  itemDigestKeys,
+  type Decision,
   type DecisionInputBody,
   type DecisionOutput,
   type GovernanceStatus,
@@ -30,6 +32,7 @@ export async function run(): Promise<void> {
   // Mask first: nothing may print the key before this line.
   const key = core.getInput('api-key');
   if (key) core.setSecret(key);
+  core.debug(`signoff action on node ${process.version}`);
   try {
     const parsed = parseInputs((name) => core.getInput(name));
     if (!parsed.ok) {
@@ -129,14 +132,23 @@ async function findInfrastructure(e: Env): Promise<Infrastructure | undefined> {
 }
 
 const fmt = (ms: number): string => {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   return m < 60 ? `${m}m${s % 60 ? `${s % 60}s` : ''}` : `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
 };
 
-/** Polls (dry-run decisions) until approved, rejected, abandoned or the timeout; returns a failure message on rejection. */
-async function waitForApproval(e: Env, first: DecisionOutput, gh: GitHubReporter): Promise<string | undefined> {
+/** Why waiting ended the step early: the sign-off became final without an approval, or checking failed. */
+interface WaitStop {
+  status: 'Rejected' | 'Abandoned' | undefined;
+  message: string;
+  /** The last decision seen while waiting (a dry run). */
+  decision: Decision;
+}
+
+/** Polls (dry-run decisions) until approved, rejected, abandoned or the timeout; returns why the step must fail at once. */
+async function waitForApproval(e: Env, first: DecisionOutput, gh: GitHubReporter): Promise<WaitStop | undefined> {
   const timeout = e.inputs['wait-for-approval'];
   if (timeout === undefined) return undefined;
   let d = first.decision;
@@ -150,7 +162,7 @@ async function waitForApproval(e: Env, first: DecisionOutput, gh: GitHubReporter
   core.info(`Waiting up to ${fmt(timeout)} for ${ref} to be approved${d.reviewUrl ? `: ${d.reviewUrl}` : ''}`);
   for (;;) {
     if (d.signoffStatus === 'Rejected' || d.signoffStatus === 'Abandoned') {
-      return `${ref} was ${d.signoffStatus.toLowerCase()} while waiting for its approval${d.reviewUrl ? `: ${d.reviewUrl}` : ''}`;
+      return { status: d.signoffStatus, decision: d, message: `${ref} was ${d.signoffStatus.toLowerCase()} while waiting for its approval${d.reviewUrl ? `: ${d.reviewUrl}` : ''}` };
     }
     if (d.approved) {
       core.info(`${ref} is approved after ${fmt(Date.now() - started)}`);
@@ -166,11 +178,11 @@ async function waitForApproval(e: Env, first: DecisionOutput, gh: GitHubReporter
     await sleep(wait);
     delay = Math.min(maxDelay, Math.round(delay * 1.5));
     const body = decisionBody(e, true);
-    if (!body.ok) return describeError(body.error);
+    if (!body.ok) return { status: undefined, decision: d, message: describeError(body.error) };
     const r = await e.client.decide(body.value);
     if (r.ok) d = r.value.decision;
     else if (r.error.code === 'UNAVAILABLE') core.info(`check failed (${r.error.message}); will check again`);
-    else return `checking the sign-off failed: ${describeError(r.error)}`;
+    else return { status: undefined, decision: d, message: `checking the sign-off failed: ${describeError(r.error)}` };
   }
 }
 
@@ -213,19 +225,25 @@ async function gate(e: Env): Promise<void> {
 
   const firstBody = decisionBody(e, dryRun || inputs['wait-for-approval'] !== undefined);
   if (!firstBody.ok) return core.setFailed(describeError(firstBody.error));
+  // The reviews and the item record are for the report: when the step names its item, they are
+  // fetched alongside the decision instead of after it (one round trip instead of two).
+  const early = inputs.item !== undefined && inputs['wait-for-approval'] === undefined ? statusOf(e, inputs.item).catch((): Awaited<ReturnType<typeof statusOf>> => ({})) : undefined;
   let result = await retrying(e, 'signoff decision', () => e.client.decide(firstBody.value));
 
   if (result.ok && inputs['wait-for-approval'] !== undefined) {
     infraId = result.value.decision.infrastructureId;
     const stop = await waitForApproval(e, result.value, gh);
     if (stop) {
-      const d = result.value.decision;
+      // Final without an approval while waiting: the step fails at once, whatever the policy.
+      const d: Decision = { ...stop.decision, outcome: 'deny' };
+      const { gov, item } = d.item ? await statusOf(e, d.item.id) : {};
+      out('decision', 'deny');
+      out('signoff-status', stop.status ?? d.signoffStatus);
       out('item-id', d.item?.id);
       out('review-url', d.reviewUrl);
-      out('signoff-status', d.signoffStatus === 'Approved' ? d.signoffStatus : stop.includes('abandoned') ? 'Abandoned' : 'Rejected');
-      out('decision', 'deny');
-      await gh.status('failure', stop, d.reviewUrl);
-      return core.setFailed(stop);
+      const details = verdictFor({ decision: d }, gov).details;
+      await report(e, gh, { decision: d, ...(item ? { item } : {}), ...(gov ? { status: gov } : {}), infrastructure: { id: d.infrastructureId, policy: d.policy }, digests: inputs.digests, headline: stop.message, details, dryRun }, 'failure', stop.message);
+      return core.setFailed([stop.message, ...details.filter((l) => !stop.message.includes(l))].join('\n'));
     }
     const finalBody = decisionBody(e, dryRun);
     if (!finalBody.ok) return core.setFailed(describeError(finalBody.error));
@@ -237,10 +255,8 @@ async function gate(e: Env): Promise<void> {
   const output = result.value;
   const d = output.decision;
   infraId = d.infrastructureId;
-  const [status, item] = d.item
-    ? await Promise.all([e.client.governanceStatus(d.item.id), e.client.getItem(d.item.id)])
-    : [undefined, undefined];
-  const gov: GovernanceStatus | undefined = status?.ok ? status.value : undefined;
+  const fetched = early ? await early : undefined;
+  const { gov, item } = d.item === undefined ? {} : fetched?.item?.id === d.item.id && fetched.gov ? fetched : await statusOf(e, d.item.id);
   const verdict = verdictFor(output, gov);
 
   out('decision', d.outcome);
@@ -250,12 +266,14 @@ async function gate(e: Env): Promise<void> {
   out('deployment-id', output.deploymentId);
 
   announce(verdict);
+  const cpu = process.cpuUsage();
+  core.debug(`decided ${Math.round(performance.now())} ms after the process started (${Math.round((cpu.user + cpu.system) / 1000)} ms CPU)`);
   if (dryRun) core.info('Dry run: nothing was recorded.');
   else if (output.deploymentId) core.info(`Recorded as deployment ${output.deploymentId}`);
 
   const summary: GateSummary = {
     decision: d,
-    ...(item?.ok ? { item: item.value } : {}),
+    ...(item ? { item } : {}),
     ...(gov ? { status: gov } : {}),
     infrastructure: { id: d.infrastructureId, policy: d.policy },
     digests: inputs.digests,
@@ -264,12 +282,22 @@ async function gate(e: Env): Promise<void> {
     ...(output.deploymentId ? { deploymentId: output.deploymentId } : {}),
     dryRun,
   };
+  await report(e, gh, summary, d.outcome === 'deny' ? 'failure' : 'success', `${d.outcome}: ${d.item?.ref ?? 'artifacts'} · ${d.signoffStatus} (policy ${d.policy})`);
+  if (verdict.fail) core.setFailed([verdict.headline, ...verdict.details].join('\n'));
+}
+
+/** The item's reviews and record, for the summary (best effort: the decision does not depend on them). */
+async function statusOf(e: Env, idOrRef: string): Promise<{ gov?: GovernanceStatus; item?: Item }> {
+  const [status, item] = await Promise.all([e.client.governanceStatus(idOrRef), e.client.getItem(idOrRef)]);
+  return { ...(status.ok ? { gov: status.value } : {}), ...(item.ok ? { item: item.value } : {}) };
+}
+
+/** Job summary, commit status and pull request comment for a decision. */
+async function report(e: Env, gh: GitHubReporter, summary: GateSummary, state: CommitState, statusText: string): Promise<void> {
   writeGateSummary(core.summary, summary);
   await writeSummary();
-  const state: CommitState = d.outcome === 'deny' ? 'failure' : 'success';
-  await gh.status(state, `${d.outcome}: ${d.item?.ref ?? 'artifacts'} · ${d.signoffStatus} (policy ${d.policy})`, d.reviewUrl);
+  await gh.status(state, statusText, summary.decision?.reviewUrl);
   await gh.comment(commentBody(summary, runUrl(e.ctx)));
-  if (verdict.fail) core.setFailed([verdict.headline, ...verdict.details].join('\n'));
 }
 
 function announce(v: Verdict): void {
@@ -401,7 +429,8 @@ async function register(e: Env): Promise<void> {
   else if (created.error.code === 'CONFLICT') {
     // A retried or re-run build: the same version with the same digests is the same registration.
     const existing = await e.client.getItem(ref);
-    const wanted = [...artifacts.value.images.map((i) => `sha256:${i.split('@sha256:')[1]}`), ...artifacts.value.storage.map((s) => `uri:${s.uri}`), ...(artifacts.value.checksum ? [artifacts.value.checksum] : [])].sort();
+    // Compared as the server keys them (storage URIs normalised, images by digest).
+    const wanted = itemDigestKeys(artifacts.value).sort();
     if (!existing.ok || JSON.stringify([...existing.value.digests].sort()) !== JSON.stringify(wanted)) {
       return core.setFailed(`signoff: ${ref} is already registered with other digests; register a new version (${describeError(created.error)})`);
     }

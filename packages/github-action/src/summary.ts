@@ -32,12 +32,15 @@ export function writeGateSummary(w: SummaryWriter, s: GateSummary): void {
   const d = s.decision;
   w.addHeading(`signoff: ${d ? d.outcome : 'no decision'}${s.dryRun ? ' (dry run)' : ''}`, 2);
   w.addRaw(`<p>${esc(s.headline)}</p>`, true);
-  const digests = s.item?.digests.length ? s.item.digests : s.digests;
+  // What this job deploys, each with whether the approval covers it; else the item's own digests.
+  const digests = d?.artifacts.length
+    ? d.artifacts.map((a) => `${code(a.artifact)} ${a.covered ? '✓ approved' : a.key === undefined ? '✗ not pinned by digest' : '✗ not approved'}`)
+    : (s.digests.length ? s.digests : (s.item?.digests ?? [])).map(code);
   const ref = d?.item?.ref ?? s.status?.ref;
   const rows: Row[] = [
     [{ data: 'Item', header: true }, ref ? code(ref) : 'not matched'],
     [{ data: 'Version', header: true }, s.item ? esc(s.item.version) : ref?.split('@')[1] ? esc(ref.split('@')[1] ?? '') : '—'],
-    [{ data: 'Digests', header: true }, digests.length ? digests.map(code).join('<br>') : '—'],
+    [{ data: 'Digests', header: true }, digests.length ? digests.join('<br>') : '—'],
     [{ data: 'Infrastructure', header: true }, s.infrastructure ? code(s.infrastructure.id) : d ? code(d.infrastructureId) : '—'],
     [{ data: 'Policy', header: true }, esc(d?.policy ?? s.infrastructure?.policy ?? 'unknown')],
     [{ data: 'Sign-off status', header: true }, esc(d?.signoffStatus ?? s.status?.signoffStatus ?? 'unknown')],
