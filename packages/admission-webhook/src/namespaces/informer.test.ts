@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { namespaceInformer } from './informer.js';
+// Through the package's entry (it loads client-node lazily), as the CLI does.
+import { namespaceInformer } from './index.js';
 import type { NamespaceResolver } from './types.js';
 import { startKubeApi } from '../__fixtures__/kube-api.js';
 
