@@ -42,6 +42,7 @@ program
   .option('--notify-retry-base-ms <ms>', 'first retry delay of a failed delivery, doubling (SIGNOFF_NOTIFY_RETRY_BASE_MS, default 30000)')
   .option('--notify-retry-max-ms <ms>', 'longest retry delay (SIGNOFF_NOTIFY_RETRY_MAX_MS, default 3600000)')
   .option('--notify-max-attempts <n>', 'attempts before a delivery is marked failed (SIGNOFF_NOTIFY_MAX_ATTEMPTS, default 50)')
+  .option('--notify-retention-days <days>', 'days finished deliveries stay in the delivery log (SIGNOFF_NOTIFY_RETENTION_DAYS, default 30)')
   .option('--scheduler-interval-ms <ms>', 'how often resets, expiries, reminders and timeouts are checked (SIGNOFF_SCHEDULER_INTERVAL_MS, default 60000)')
   .option('--review-reminder-every <duration>', 'remind pending reviewers this often, e.g. P1D (SIGNOFF_REVIEW_REMINDER_EVERY)')
   .option('--review-timeouts <rules>', 'e.g. Critical=P2D:escalate:risk-compliance,High=P5D:remind,*=P14D:cancel (SIGNOFF_REVIEW_TIMEOUTS)')

@@ -55,6 +55,8 @@ export const ServerConfig = z.object({
   notifyRetryMaxMs: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
   /** Attempts per delivery before it is marked failed. */
   notifyMaxAttempts: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** Finished deliveries and sent outbox entries are kept this many days in the delivery log. */
+  notifyRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   /** How often the scheduler runs resets, expiries, reminders and timeouts (ms). */
   schedulerIntervalMs: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** Default reminder period for pending reviews (ISO 8601 duration, e.g. P1D); templates may override. */
@@ -92,6 +94,7 @@ export const ENV: Record<keyof ServerConfig, string> = {
   notifyRetryBaseMs: 'SIGNOFF_NOTIFY_RETRY_BASE_MS',
   notifyRetryMaxMs: 'SIGNOFF_NOTIFY_RETRY_MAX_MS',
   notifyMaxAttempts: 'SIGNOFF_NOTIFY_MAX_ATTEMPTS',
+  notifyRetentionDays: 'SIGNOFF_NOTIFY_RETENTION_DAYS',
   schedulerIntervalMs: 'SIGNOFF_SCHEDULER_INTERVAL_MS',
   reviewReminderEvery: 'SIGNOFF_REVIEW_REMINDER_EVERY',
   reviewTimeouts: 'SIGNOFF_REVIEW_TIMEOUTS',

@@ -210,6 +210,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         ...(options.mailerOptions ? { mailerOptions: options.mailerOptions } : {}),
         retry: { baseMs: config.notifyRetryBaseMs, maxMs: config.notifyRetryMaxMs, maxAttempts: config.notifyMaxAttempts },
         timing: notify.timing,
+        retentionMs: config.notifyRetentionDays * 24 * 3600_000,
       })
     : undefined;
   const unsubscribe = notify ? createUnsubscribeHandler({ service, logger: logger.child({ component: 'notify' }) }) : undefined;

@@ -122,3 +122,21 @@ export async function subscriptionState(r: StoreReader, userId: string, itemId: 
   if (project?.state === 'subscribed') return { subscribed: true, via: 'project', explicit: project.source !== 'auto' };
   return { subscribed: false, via: 'none', explicit: false };
 }
+
+/**
+ * Removes what the delivery log no longer needs: finished deliveries (sent, failed, skipped)
+ * last touched before `before`, and dispatched outbox entries from before it that have no
+ * pending delivery left. At most `limit` records per call (one transaction). Returns the count.
+ */
+export async function pruneNotifications(store: Store, before: string, limit = 1000): Promise<number> {
+  const r = await store.transaction(async (tx) => {
+    const pendingEntries = new Set((await tx.list('notificationDeliveries', (d) => d.status === 'pending')).map((d) => d.entryId));
+    const oldDeliveries = (await tx.list('notificationDeliveries', (d) => d.status !== 'pending' && d.updatedAt < before)).slice(0, limit);
+    for (const d of oldDeliveries) tx.remove('notificationDeliveries', d.id);
+    const room = limit - oldDeliveries.length;
+    const oldEntries = room > 0 ? (await tx.list('outbox', (e) => e.status === 'dispatched' && (e.dispatchedAt ?? e.at) < before && !pendingEntries.has(e.id))).slice(0, room) : [];
+    for (const e of oldEntries) tx.remove('outbox', e.id);
+    return ok(oldDeliveries.length + oldEntries.length);
+  });
+  return r.ok ? r.value : 0;
+}

@@ -7,7 +7,7 @@ import { createGovernanceService, type GovernanceServiceInternals } from '../ser
 import { ManualClock, testPasswordParams } from '../service/test-helpers.js';
 import { principalFromUser, systemPrincipal } from '../auth/principal.js';
 import { withNotifications } from './notifying-store.js';
-import { dispatchPending, resolveUsers } from './dispatch.js';
+import { dispatchPending, pruneNotifications, resolveUsers } from './dispatch.js';
 import { signUnsubscribeToken, verifyUnsubscribeToken, webhookTargetSecret } from './token.js';
 import type { OutboxEntry } from './schema.js';
 
@@ -169,6 +169,28 @@ describe('dispatch', () => {
         [`${entryId}:webhook:${created.target.id}`, 'pending'],
       ].sort(),
     );
+  });
+});
+
+describe('retention', () => {
+  it('prunes finished deliveries and dispatched entries older than the cut-off, keeping pending ones', async () => {
+    const w = await world();
+    const it1 = await item(w);
+    value(await w.svc.signoffAction(w.p.olivia, it1.id, { type: 'requestFeedback', notify: [{ kind: 'group', id: 'it-operations' }] }));
+    await dispatchPending(w.raw, { now: w.clock.now().toISOString(), mail: true });
+    const [pending] = (await w.raw.list('notificationDeliveries')).filter((d) => d.status === 'pending');
+    const later = new Date(w.clock.now().getTime() + 1000).toISOString();
+    // One delivery still pending (ivan), one skipped (no address): only the skipped one goes; the entry stays.
+    expect(await pruneNotifications(w.raw, later)).toBe(1);
+    expect((await w.raw.list('notificationDeliveries')).map((d) => d.id)).toEqual([pending?.id]);
+    expect(await w.raw.list('outbox')).toHaveLength(1);
+    value(await w.raw.transaction((tx) => {
+      tx.put('notificationDeliveries', { ...(pending as NonNullable<typeof pending>), status: 'sent', updatedAt: w.clock.now().toISOString() });
+      return { ok: true, value: null };
+    }));
+    expect(await pruneNotifications(w.raw, later)).toBe(2);
+    expect(await w.raw.list('outbox')).toHaveLength(0);
+    expect(await w.raw.list('notificationDeliveries')).toHaveLength(0);
   });
 });
 

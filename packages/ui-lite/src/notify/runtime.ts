@@ -1,4 +1,4 @@
-import type { Clock, GovernanceServiceInternals, ReviewTiming, Store } from '@signoff/core';
+import { pruneNotifications, type Clock, type GovernanceServiceInternals, type ReviewTiming, type Store } from '@signoff/core';
 import type { Logger } from 'pino';
 import { Scheduler } from './scheduler.js';
 import { createMailer, type Mailer, type MailerOptions, type SmtpConfig } from './transports.js';
@@ -15,6 +15,8 @@ export interface NotificationRuntimeDeps {
   mailerOptions?: MailerOptions;
   retry: RetryPolicy;
   timing: ReviewTiming;
+  /** Keep finished deliveries this long (default 30 days). */
+  retentionMs?: number;
 }
 
 /** The worker and the scheduler of a running server. */
@@ -40,7 +42,13 @@ export function createNotificationRuntime(deps: NotificationRuntimeDeps): Notifi
     retry: deps.retry,
     ...(mailer ? { mailer } : {}),
   });
-  const scheduler = new Scheduler({ service: deps.service, logger, timing: deps.timing, afterTick: () => worker.drain() });
+  const retentionMs = deps.retentionMs ?? 30 * 24 * 3600_000;
+  const afterTick = async () => {
+    const pruned = await pruneNotifications(deps.store, new Date(deps.clock.now().getTime() - retentionMs).toISOString());
+    if (pruned > 0) logger.info({ pruned }, 'old notifications pruned from the delivery log');
+    return worker.drain();
+  };
+  const scheduler = new Scheduler({ service: deps.service, logger, timing: deps.timing, afterTick });
   return {
     worker,
     scheduler,
