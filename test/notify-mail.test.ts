@@ -73,6 +73,7 @@ describe('notification mail to a real SMTP server', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<form method="post"');
     expect((await w.t.request('GET', `/api/v1/items/${item.id}/subscription`, { auth: w.s.olivia })).json).toMatchObject({ subscribed: true, via: 'item', explicit: false });
+    expect((await fetch(`${w.t.url}${path.slice(0, -3)}AAA`)).status).toBe(400);
     const forged = await fetch(`${w.t.url}${path.slice(0, -3)}AAA`, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(forged.status).toBe(400);
     const done = await fetch(w.t.url + path, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -213,7 +213,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         retentionMs: config.notifyRetentionDays * 24 * 3600_000,
       })
     : undefined;
-  const unsubscribe = notify ? createUnsubscribeHandler({ service, logger: logger.child({ component: 'notify' }) }) : undefined;
+  const unsubscribe = notify ? createUnsubscribeHandler({ service, logger: logger.child({ component: 'notify' }), secret: notify.secret, clock }) : undefined;
   slot.handler = unsubscribe
     ? (req, res) => {
         if (isUnsubscribeRequest(req)) unsubscribe(req, res);

@@ -58,7 +58,7 @@ export function createNotificationRuntime(deps: NotificationRuntimeDeps): Notifi
       return worker.drain();
     },
     start({ pollMs, schedulerIntervalMs }) {
-      if (!mailer) logger.info('mail is not configured (--smtp-url): email notifications are recorded as skipped');
+      if (!mailer) logger.info('mail is not configured (--smtp-url): no notification email is sent (webhook targets still are)');
       scheduler.start(schedulerIntervalMs);
       worker.start(pollMs);
     },

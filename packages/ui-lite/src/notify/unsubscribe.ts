@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GovernanceService } from '@signoff/core';
+import { verifyUnsubscribeToken, type Clock, type GovernanceService } from '@signoff/core';
 import type { Logger } from 'pino';
 import { escapeHtml } from '../ui/html.js';
 
@@ -30,7 +30,7 @@ function page(res: ServerResponse, status: number, title: string, body: string):
  * in the signed token from the item. No login: the token is the credential. GET changes
  * nothing, so link scanners that prefetch mail links do not unsubscribe anyone.
  */
-export function createUnsubscribeHandler(deps: { service: GovernanceService; logger: Logger }): (req: IncomingMessage, res: ServerResponse) => void {
+export function createUnsubscribeHandler(deps: { service: GovernanceService; logger: Logger; secret: Buffer; clock: Clock }): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const token = url.searchParams.get('token') ?? '';
@@ -40,8 +40,9 @@ export function createUnsubscribeHandler(deps: { service: GovernanceService; log
       return;
     }
     if (req.method !== 'POST') {
-      if (!token) {
-        page(res, 400, 'Invalid link', '<p>This unsubscribe link has no token.</p>');
+      const checked = verifyUnsubscribeToken(deps.secret, token, deps.clock.now());
+      if (!checked.ok) {
+        page(res, 400, 'Invalid link', `<p>${escapeHtml(checked.error.message)}</p>`);
         return;
       }
       page(res, 200, 'Unsubscribe', `<p>Stop the emails about this item?</p><form method="post" action="${escapeHtml(`${UNSUBSCRIBE_PATH}?token=${encodeURIComponent(token)}`)}"><button type="submit">Unsubscribe</button></form>`);
