@@ -72,6 +72,10 @@ describe('outbound webhooks', () => {
       expect(verifySignature(secret, { ...call, body: call.body.replace('looks good', 'looks bad') })).toBe(false);
       expect(call.headers['x-signoff-event']).toBe('feedback.submitted');
     }
+    const metrics = await w.t.running.metrics.registry.metrics();
+    expect(metrics).toMatch(/signoff_notification_attempts_total\{channel="webhook",outcome="retry"\} 2/);
+    expect(metrics).toMatch(/signoff_notification_attempts_total\{channel="webhook",outcome="sent"\} 1/);
+    expect(metrics).toMatch(/signoff_notification_deliveries_pending 0/);
     const payload = JSON.parse(flaky.calls[2]!.body);
     expect(payload).toMatchObject({ event: 'feedback.submitted', item: { id: item.id, ref: 'shop/hooked@1', url: `http://signoff.test/items/${item.id}` }, actor: { id: w.ids.ivan, name: 'Ivan' }, details: { Comment: 'looks good' } });
   });
@@ -118,10 +122,10 @@ describe('outbound webhooks', () => {
       expect(await decide({ infrastructure: 'prod', dryRun: true })).toBe('deny');
       expect(await decide({ infrastructure: 'stage', confirmation: { reason: 'hotfix for incident 42' } })).toBe('warn');
       await w.tick();
-      const events = deploys.calls.map((c) => c.headers['x-signoff-event']);
-      expect(events).toEqual(['deployment.refused', 'deployment.confirmed']);
+      const events = deploys.calls.map((c) => String(c.headers['x-signoff-event']));
+      expect(events.sort()).toEqual(['deployment.confirmed', 'deployment.refused']);
       expect(deploys.calls.every((c) => verifySignature(created.json.secret as string, c))).toBe(true);
-      expect(JSON.parse(deploys.calls[1]!.body).details).toMatchObject({ Infrastructure: 'stage', Policy: 'warn', 'Reason given': 'hotfix for incident 42' });
+      expect(JSON.parse(deploys.calls.find((c) => c.headers['x-signoff-event'] === 'deployment.confirmed')!.body).details).toMatchObject({ Infrastructure: 'stage', Policy: 'warn', 'Reason given': 'hotfix for incident 42' });
     } finally {
       await deploys.close();
     }

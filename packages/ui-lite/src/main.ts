@@ -211,6 +211,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         retry: { baseMs: config.notifyRetryBaseMs, maxMs: config.notifyRetryMaxMs, maxAttempts: config.notifyMaxAttempts },
         timing: notify.timing,
         retentionMs: config.notifyRetentionDays * 24 * 3600_000,
+        registry: metrics.registry,
       })
     : undefined;
   const unsubscribe = notify ? createUnsubscribeHandler({ service, logger: logger.child({ component: 'notify' }), secret: notify.secret, clock }) : undefined;

@@ -66,6 +66,7 @@ export interface DispatchOptions {
  */
 export async function dispatchPending(store: Store, options: DispatchOptions): Promise<number> {
   const pending = await store.list('outbox', (e) => e.status === 'pending');
+  // Stable: entries of the same instant stay in the order they were written.
   pending.sort((a, b) => a.at.localeCompare(b.at));
   let n = 0;
   for (const candidate of pending) {
@@ -110,7 +111,8 @@ export async function dispatchPending(store: Store, options: DispatchOptions): P
 /** Deliveries whose next attempt is due at `now`, oldest first. */
 export async function dueDeliveries(r: StoreReader, now: string, limit = 100): Promise<NotificationDelivery[]> {
   const due = await r.list('notificationDeliveries', (d) => d.status === 'pending' && (d.nextAttemptAt === undefined || d.nextAttemptAt <= now));
-  due.sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? '') || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  // Stable sort: equal times keep the store's order, which is the order the entries were written.
+  due.sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? '') || a.createdAt.localeCompare(b.createdAt));
   return due.slice(0, limit);
 }
 

@@ -1,5 +1,6 @@
 import { pruneNotifications, type Clock, type GovernanceServiceInternals, type ReviewTiming, type Store } from '@signoff/core';
 import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { Scheduler } from './scheduler.js';
 import { createMailer, type Mailer, type MailerOptions, type SmtpConfig } from './transports.js';
 import { NotificationWorker, type DrainResult, type RetryPolicy } from './worker.js';
@@ -17,6 +18,8 @@ export interface NotificationRuntimeDeps {
   timing: ReviewTiming;
   /** Keep finished deliveries this long (default 30 days). */
   retentionMs?: number;
+  /** Where to register `signoff_notification_attempts_total` and `signoff_notification_deliveries_pending`. */
+  registry?: Registry;
 }
 
 /** The worker and the scheduler of a running server. */
@@ -33,7 +36,22 @@ export interface NotificationRuntime {
 export function createNotificationRuntime(deps: NotificationRuntimeDeps): NotificationRuntime {
   const logger = deps.logger.child({ component: 'notify' });
   const mailer = deps.smtp ? createMailer(deps.smtp, deps.mailerOptions) : undefined;
+  const attempts = deps.registry
+    ? new Counter({ name: 'signoff_notification_attempts_total', help: 'Notification delivery attempts by channel and outcome (sent, retry, failed)', labelNames: ['channel', 'outcome'] as const, registers: [deps.registry] })
+    : undefined;
+  if (deps.registry) {
+    const store = deps.store;
+    new Gauge({
+      name: 'signoff_notification_deliveries_pending',
+      help: 'Notification deliveries waiting for a (next) attempt',
+      registers: [deps.registry],
+      async collect() {
+        this.set((await store.list('notificationDeliveries', (d) => d.status === 'pending')).length);
+      },
+    });
+  }
   const worker = new NotificationWorker({
+    ...(attempts ? { onAttempt: (channel, outcome) => attempts.inc({ channel, outcome }) } : {}),
     store: deps.store,
     clock: deps.clock,
     logger,

@@ -39,6 +39,8 @@ export interface WorkerDeps {
   sendWebhook?: typeof defaultSendWebhook;
   /** Entries older than this when first dispatched are closed unsent (default 7 days). */
   maxAgeMs?: number;
+  /** Told after each recorded attempt (metrics). */
+  onAttempt?: (channel: NotificationDelivery['channel'], outcome: 'sent' | 'retry' | 'failed') => void;
 }
 
 const DEFAULT_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
@@ -161,6 +163,7 @@ export class NotificationWorker {
         const outcome = await this.attempt(d);
         if (!outcome.ok && outcome.outage && d.channel === 'email') mailDown = true;
         const after = await this.record(d, outcome);
+        this.deps.onAttempt?.(d.channel, after === 'pending' ? 'retry' : after);
         if (after === 'sent') result.sent++;
         else if (after === 'failed') result.failed++;
         else result.retrying++;
