@@ -103,6 +103,8 @@ describe('crash with pending notifications', () => {
     const toReview: { id: string; ref: string }[] = [];
     let alive = true;
     let n = 0;
+    // Paced so a run makes a few dozen changes: the test SMTP server greets each connection after a fixed 100 ms.
+    const pace = () => new Promise((r) => setTimeout(r, 40));
     const registering = (async () => {
       while (alive) {
         const item = `item-${++n}`;
@@ -111,6 +113,7 @@ describe('crash with pending notifications', () => {
           if (r.status !== 201) throw new Error(`register: ${r.status}`);
           requested.push(`crash/${item}@1`);
           toReview.push({ id: r.json.id, ref: `crash/${item}@1` });
+          await pace();
         } catch {
           return;
         }
@@ -127,6 +130,7 @@ describe('crash with pending notifications', () => {
           const r = await call(base, 'POST', `/api/v1/items/${next.id}/signoff/feedback`, ivan, { groupId: 'it-operations', status: 'Approved', comment: '' });
           if (r.status !== 200) throw new Error(`review: ${r.status}`);
           reviewed.push(next.ref);
+          await pace();
         } catch {
           return;
         }
