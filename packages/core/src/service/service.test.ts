@@ -348,6 +348,50 @@ describe('decisions and deployments', () => {
     expect((await w.store.audit({ subject: `items/${item.id}` })).at(-1)?.action).toBe('item.workflow.production');
   });
 
+  it('records a batch of decisions taken as dry runs in one call, as decide would have recorded them', async () => {
+    const { w, item, reader, deployer } = await setup();
+    const target = { kind: 'kubernetes' as const, namespace: 'shop-prod', name: 'web', resource: 'deployments', uid: 'u-1', requester: 'alice' };
+    const admitted = { namespace: 'shop-prod', item: 'shop/web-bundle@1', artifacts: [sha('d')], target };
+    const refused = { infrastructure: 'production', artifacts: [sha('e')], target: { ...target, uid: 'u-2' } };
+    // the reference: decide recording as it goes
+    const direct = value(await w.svc.decide(deployer, admitted));
+    const reference = value(await w.svc.listDeployments(w.admin)).find((d) => d.id === direct.deploymentId);
+    // answer first (dry run), record afterwards in one batch
+    const before = await snapshot(w.store);
+    const a = value(await w.svc.decide(deployer, { ...admitted, dryRun: true }));
+    const b = value(await w.svc.decide(deployer, { ...refused, dryRun: true }));
+    expect(await snapshot(w.store)).toBe(before);
+    // refused batches write nothing: a key without deployments:write, a dry-run entry, a bad input
+    expect(code(await w.svc.recordDeployments(reader, [{ input: admitted, decision: a.decision }]))).toBe('FORBIDDEN');
+    expect(code(await w.svc.recordDeployments(deployer, [{ input: admitted, decision: a.decision }, { input: { ...refused, dryRun: true }, decision: b.decision }]))).toBe('VALIDATION');
+    expect(code(await w.svc.recordDeployments(deployer, [{ input: { ...admitted, bogus: 1 } as never, decision: a.decision }]))).toBe('VALIDATION');
+    expect(await snapshot(w.store)).toBe(before);
+    expect(value(await w.svc.recordDeployments(deployer, []))).toEqual({ deploymentIds: [] });
+
+    const { deploymentIds } = value(await w.svc.recordDeployments(deployer, [{ input: admitted, decision: a.decision }, { input: refused, decision: b.decision }]));
+    expect(deploymentIds).toHaveLength(2);
+    const all = value(await w.svc.listDeployments(w.admin));
+    const [ra, rb] = deploymentIds.map((id) => all.find((d) => d.id === id));
+    const { id: _r, ...sameAsDirect } = reference!;
+    const { id: _a, ...batched } = ra!;
+    expect(batched).toEqual(sameAsDirect);
+    expect(ra).toMatchObject({ itemId: item.id, itemRef: 'shop/web-bundle@1', outcome: 'allow', actor: 'key_d', target: { requester: 'alice', uid: 'u-1' } });
+    expect(rb).toMatchObject({ infrastructureId: 'production', outcome: 'deny', signoffStatus: 'Unmatched', target: { uid: 'u-2' } });
+    const events = (await w.store.audit()).filter((e) => e.action === 'deployment.record');
+    expect(events.map((e) => e.subject)).toEqual([`deployments/${direct.deploymentId!}`, ...deploymentIds.map((id) => `deployments/${id}`)]);
+    expect((await w.store.verifyAudit()).ok).toBe(true);
+  });
+
+  it('moves the item to its production step when a batch records an admitted production deployment', async () => {
+    const { w, item, deployer } = await setup();
+    const input = { infrastructure: 'production', item: item.id, artifacts: [sha('d')] };
+    const dry = value(await w.svc.decide(deployer, { ...input, dryRun: true }));
+    expect(value(await w.svc.getItem(w.olivia, item.id)).workflow).toEqual(item.workflow);
+    value(await w.svc.recordDeployments(deployer, [{ input, decision: dry.decision }]));
+    expect(value(await w.svc.getItem(w.olivia, item.id)).workflow).not.toEqual(item.workflow);
+    expect((await w.store.audit({ subject: `items/${item.id}` })).at(-1)?.action).toBe('item.workflow.production');
+  });
+
   it('finds the infrastructure of a GitHub repository and environment, exact before owner/*', async () => {
     const { w, reader } = await setup();
     const d = async (repository: string) => w.svc.decide(reader, { github: { repository, environment: 'prod' }, artifacts: [sha('e')], dryRun: true });

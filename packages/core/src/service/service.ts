@@ -3,7 +3,7 @@ import type { Principal, User, Group, ApiKey, Assignee } from '../schemas/princi
 import type { Project } from '../schemas/project.js';
 import type { Item, Model, Artifacts } from '../schemas/item.js';
 import type { Infrastructure } from '../schemas/infrastructure.js';
-import type { DeploymentRecord, DecisionRequest } from '../decision/schema.js';
+import type { Decision, DeploymentRecord, DecisionRequest } from '../decision/schema.js';
 import type { AuditEventInput } from '../audit/schema.js';
 import type { StepDefinition, WorkflowTemplate, FeedbackGroupDefinition } from '../workflow/schema.js';
 import { SignoffAction, type TransitionContext } from '../signoff/actions.js';
@@ -69,6 +69,50 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
   };
 
   const notFound = (what: string, id: string): { ok: false; error: SignoffError } => err('NOT_FOUND', `No ${what} "${id}".`);
+
+  /**
+   * Writes one decided, non-dry-run deployment into `tx`: the record, its audit event, and the
+   * item's move to production when the infrastructure asks for it. Returns the record's id.
+   */
+  async function recordIn(
+    tx: Tx,
+    actor: Principal,
+    body: s.DecisionInputBody,
+    decision: Decision,
+    infra: Pick<Infrastructure, 'id' | 'advanceWorkflowOnDeploy'>,
+  ): Promise<string> {
+    const at = decision.decidedAt;
+    const item = decision.item;
+    const itemRef = item?.ref ?? body.item;
+    const record: DeploymentRecord = {
+      id: newId('dep'),
+      ...(item ? { itemId: item.id } : {}),
+      ...(itemRef !== undefined ? { itemRef } : {}),
+      infrastructureId: decision.infrastructureId,
+      target: body.target ?? { kind: 'other', description: 'not given' },
+      outcome: decision.outcome,
+      policy: decision.policy,
+      signoffStatus: decision.signoffStatus,
+      ...(body.confirmation && decision.confirmed ? { confirmation: body.confirmation } : {}),
+      artifacts: body.artifacts ?? [],
+      actor: actor.id,
+      at,
+    };
+    tx.put('deployments', record);
+    audit(tx, actor, 'deployment.record', `deployments/${record.id}`, { record, reasons: decision.reasons }, at);
+    if (item && decision.outcome !== 'deny' && infra.advanceWorkflowOnDeploy) {
+      const current = await tx.get('items', item.id);
+      const template = current ? await templateById(tx, current.workflow.templateId) : undefined;
+      if (current && template) {
+        const advanced = domain.toProduction(current.workflow, template, systemPrincipal, at, current.signoffs);
+        if (advanced) {
+          tx.put('items', { ...current, workflow: advanced, updatedAt: at });
+          audit(tx, actor, 'item.workflow.production', `items/${item.id}`, { deploymentId: record.id, infrastructureId: infra.id }, at);
+        }
+      }
+    }
+    return record.id;
+  }
 
   // ------------------------------------------------------------------ lookups
 
@@ -856,34 +900,34 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
       if (dryRun) return ok({ decision });
       // Every non-dry-run decision is recorded, denials included: the registry is an audit of attempts.
       return store.transaction(async (tx): Promise<Result<DecisionOutput>> => {
-        const record: DeploymentRecord = {
-          id: newId('dep'),
-          ...(item ? { itemId: item.id } : {}),
-          ...(itemRef !== undefined ? { itemRef } : body.item !== undefined ? { itemRef: body.item } : {}),
-          infrastructureId: infra.value.id,
-          target: body.target ?? { kind: 'other', description: 'not given' },
-          outcome: decision.outcome,
-          policy: decision.policy,
-          signoffStatus: decision.signoffStatus,
-          ...(body.confirmation && decision.confirmed ? { confirmation: body.confirmation } : {}),
-          artifacts: request.artifacts,
-          actor: actor.id,
-          at,
-        };
-        tx.put('deployments', record);
-        audit(tx, actor, 'deployment.record', `deployments/${record.id}`, { record, reasons: decision.reasons }, at);
-        if (item && decision.outcome !== 'deny' && infra.value.advanceWorkflowOnDeploy) {
-          const current = await tx.get('items', item.id);
-          const template = current ? await templateById(tx, current.workflow.templateId) : undefined;
-          if (current && template) {
-            const advanced = domain.toProduction(current.workflow, template, systemPrincipal, at, current.signoffs);
-            if (advanced) {
-              tx.put('items', { ...current, workflow: advanced, updatedAt: at });
-              audit(tx, actor, 'item.workflow.production', `items/${item.id}`, { deploymentId: record.id, infrastructureId: infra.value.id }, at);
-            }
-          }
+        const deploymentId = await recordIn(tx, actor, body, decision, infra.value);
+        return ok({ decision, deploymentId });
+      });
+    },
+
+    async recordDeployments(actor, entries) {
+      const scope = requireScope(actor, ['decisions:read'], 'record deployments');
+      if (!scope.ok) return scope;
+      if (actor.kind === 'apiKey' && !hasScope(actor, 'deployments:write')) {
+        return err('FORBIDDEN', 'This API key may not record deployments: use a key with deployments:write.');
+      }
+      const bodies: s.DecisionInputBody[] = [];
+      for (const [i, entry] of entries.entries()) {
+        const v = validate(s.DecisionInputSchema, entry.input, `entries[${i}].input`);
+        if (!v.ok) return v;
+        if (v.value.dryRun === true) return err('VALIDATION', `entries[${i}] is a dry run: dry runs record nothing.`);
+        bodies.push(v.value);
+      }
+      if (entries.length === 0) return ok({ deploymentIds: [] });
+      return store.transaction(async (tx): Promise<Result<{ deploymentIds: string[] }>> => {
+        const infras = new Map<string, Infrastructure | undefined>();
+        const deploymentIds: string[] = [];
+        for (const [i, entry] of entries.entries()) {
+          const id = entry.decision.infrastructureId;
+          if (!infras.has(id)) infras.set(id, await tx.get('infrastructures', id));
+          deploymentIds.push(await recordIn(tx, actor, bodies[i]!, entry.decision, infras.get(id) ?? { id, advanceWorkflowOnDeploy: false }));
         }
-        return ok({ decision, deploymentId: record.id });
+        return ok({ deploymentIds });
       });
     },
 

@@ -128,6 +128,13 @@ export interface GovernanceService extends NotificationUseCases {
 
   // decisions and deployments
   decide(actor: Principal, input: DecisionInput): Promise<Result<DecisionOutput>>;
+  /**
+   * Records decisions already taken by `decide` with `dryRun: true` (the same inputs, sent with
+   * `dryRun: false` here), all in one store transaction: each entry becomes the deployment record
+   * and audit event `decide` would have written. For enforcement points that answer first and
+   * record in batches (the embedded admission webhook). Dry runs are refused: they record nothing.
+   */
+  recordDeployments(actor: Principal, entries: readonly { input: DecisionInput; decision: Decision }[]): Promise<Result<{ deploymentIds: string[] }>>;
   listDeployments(actor: Principal, filter?: { itemId?: string; infrastructureId?: string; since?: string; until?: string; limit?: number }): Promise<Result<DeploymentRecord[]>>;
 
   // audit
