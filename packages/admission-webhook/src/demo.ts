@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_NAMESPACES, createGovernanceService, createMemoryStore, loadDemoWorld, type GovernanceService } from '@signoff/core';
-import { embeddedSource } from './decision-source/embedded.js';
-import type { DecisionSource } from './decision-source/types.js';
+import { embeddedSource, type EmbeddedSource } from './decision-source/embedded.js';
 import { staticNamespaces } from './namespaces/static-map.js';
 import type { NamespaceResolver } from './namespaces/types.js';
 import { makeSelfSignedTls } from './server/self-signed.js';
@@ -10,7 +9,8 @@ import { makeSelfSignedTls } from './server/self-signed.js';
 export interface DemoSetup {
   /** The embedded service (tests read the deployment registry through it). */
   service: GovernanceService;
-  source: DecisionSource;
+  /** `flush()` records the admissions that wait (tests read the registry after it). */
+  source: EmbeddedSource;
   namespaces: NamespaceResolver;
   tls: { certFile: string; keyFile: string; caFile: string };
   close(): Promise<void>;
@@ -43,11 +43,15 @@ export async function demoSetup(options: {
   writeFileSync(files.keyFile, tls.key, { mode: 0o600 });
   writeFileSync(files.certFile, tls.cert);
   writeFileSync(files.caFile, tls.ca);
+  const source = embeddedSource({ service });
   return {
     service,
-    source: embeddedSource({ service }),
+    source,
     namespaces: staticNamespaces(DEMO_NAMESPACES),
     tls: files,
-    close: () => store.close(),
+    close: async () => {
+      await source.flush();
+      await store.close();
+    },
   };
 }

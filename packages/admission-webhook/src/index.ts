@@ -1,6 +1,6 @@
 export { startWebhook, type StartWebhookOptions, type RunningWebhook } from './webhook.js';
 export { createGate, decisionInputFor, type GateOptions, type GateResult } from './gate/index.js';
-export { embeddedSource, remoteSource, decisionKey, type DecisionSource, type EmbeddedSourceOptions, type RemoteSourceOptions } from './decision-source/index.js';
+export { embeddedSource, remoteSource, decisionKey, type DecisionSource, type EmbeddedSource, type EmbeddedSourceOptions, type RemoteSourceOptions } from './decision-source/index.js';
 export { namespaceInformer, parseNamespaceMap, staticNamespaces, type NamespaceResolver, type NamespaceInformerOptions } from './namespaces/index.js';
 export {
   AdmissionReview,

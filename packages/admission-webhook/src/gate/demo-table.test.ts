@@ -17,6 +17,8 @@ beforeAll(async () => {
 
 const answer = async (review: Json): Promise<GateResult> => gate.review(AdmissionReview.parse(review).request);
 const deployments = async (): Promise<DeploymentRecord[]> => {
+  // the embedded source records admissions in batches after answering: write what waits
+  await demo.source.flush();
   const r = await demo.service.listDeployments(SYSTEM);
   if (!r.ok) throw new Error(r.error.message);
   return r.value;

@@ -102,6 +102,7 @@ describe('each policy × approved / unapproved / unmatched / unpinned over HTTPS
     const r = await review(hook.url, tls.ca, confirmed);
     expect(r.json.response.allowed).toBe(true);
     expect(r.json.response.auditAnnotations.confirmation).toBe('INC-1234 rollback');
+    await demo.source.flush();
     const records = await demo.service.listDeployments({ kind: 'system', id: 'system' });
     expect(records.ok && records.value.find((d) => d.target.kind === 'kubernetes' && d.target.uid === 'confirm-given')?.confirmation).toEqual({ reason: 'INC-1234 rollback' });
   });
