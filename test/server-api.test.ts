@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiRouteList, SignoffClient, type DecisionInputBody, type Item, type Result, type WorkflowTemplate } from '@signoff/core';
+import { apiRouteList, notificationRouteList, SignoffClient, type DecisionInputBody, type Item, type Result, type WorkflowTemplate } from '@signoff/core';
 import { ADMIN_PASSWORD, startTestServer, tempDir, type TestServer } from './support/server-harness.js';
 
 const DEMO_KEY = 'demo-api-key-for-server-api-test';
@@ -226,7 +226,8 @@ describe('server API: decisions, registry, audit, API keys, OpenAPI', () => {
       expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
       const doc = (await answer.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string; requestBody?: unknown; responses: Record<string, unknown> }>> };
       expect(doc.openapi).toBe('3.1.0');
-      for (const route of apiRouteList) {
+      // The server mounts the notification routes beside core's table: they are documented too.
+      for (const route of [...apiRouteList, ...notificationRouteList]) {
         const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
         const op = doc.paths[path]?.[route.method.toLowerCase()];
         expect(op?.operationId, `${route.method} ${route.path}`).toBe(route.operationId);

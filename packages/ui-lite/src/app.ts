@@ -140,7 +140,7 @@ export function createApp(deps: AppDeps): Express {
   let openapi: string | undefined;
   app.get('/api/v1/openapi.json', (req, res) => {
     req.routeTemplate = '/api/v1/openapi.json';
-    openapi ??= JSON.stringify(buildOpenApi({ serverUrl: deps.publicUrl }));
+    openapi ??= JSON.stringify(buildOpenApi({ serverUrl: deps.publicUrl, routes: deps.routes ?? apiRouteList }));
     res.type('application/json').send(openapi);
   });
 

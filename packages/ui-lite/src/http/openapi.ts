@@ -55,9 +55,9 @@ function parametersFrom(schema: z.ZodType | undefined, where: 'path' | 'query'):
  * The OpenAPI 3.1 document of the API, generated from core's route table and its zod
  * schemas (`z.toJSONSchema`): there is no hand-written spec to drift from the code.
  */
-export function buildOpenApi(options: { serverUrl?: string; version?: string } = {}): Record<string, unknown> {
+export function buildOpenApi(options: { serverUrl?: string; version?: string; routes?: readonly ApiRoute[] } = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  const routes = [...apiRouteList, ...sessionRoutesForSpec] as ApiRoute[];
+  const routes = [...(options.routes ?? apiRouteList), ...sessionRoutesForSpec] as ApiRoute[];
   for (const route of routes) {
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
     const responses: Record<string, unknown> = {
