@@ -24,11 +24,33 @@ const EMPTY: ReadonlySet<string> = new Set();
  * without any counted sign-off is not approved (status `Not started`): nobody approved it.
  */
 export function itemApproval(item: Item, mandatorySteps?: readonly string[]): ItemApproval {
+  const signoffs: object = item.signoffs;
+  const cached = approvals.get(signoffs);
+  if (cached !== undefined && sameSteps(cached.steps, mandatorySteps)) return cached.value;
+  const value = computeApproval(item, mandatorySteps);
+  approvals.set(signoffs, { steps: mandatorySteps === undefined ? undefined : Object.freeze([...mandatorySteps]), value });
+  return value;
+}
+
+/**
+ * Store records are immutable (an update writes a new `signoffs` object), so the approval of a
+ * `signoffs` object is computed once per set of mandatory steps asked with (the last one asked).
+ */
+const approvals = new WeakMap<object, { steps: readonly string[] | undefined; value: ItemApproval }>();
+
+function sameSteps(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function computeApproval(item: Item, mandatorySteps?: readonly string[]): ItemApproval {
   let firstStep: string | undefined;
   let covered: ReadonlySet<string> = EMPTY;
   const count = (stepId: string, so: Signoff | undefined): ItemApproval | undefined => {
     if (!so) return undefined;
-    if (so.status !== 'Approved') return { status: so.status, approved: false, stepId, approvedDigests: EMPTY };
+    if (so.status !== 'Approved') return Object.freeze({ status: so.status, approved: false, stepId, approvedDigests: EMPTY });
     if (firstStep === undefined) {
       firstStep = stepId;
       covered = approvedSet(so);
@@ -50,7 +72,7 @@ export function itemApproval(item: Item, mandatorySteps?: readonly string[]): It
     }
   }
   if (firstStep === undefined) return NOT_STARTED;
-  return { status: 'Approved', approved: true, stepId: firstStep, approvedDigests: covered };
+  return Object.freeze({ status: 'Approved', approved: true, stepId: firstStep, approvedDigests: covered });
 }
 
 const NOT_STARTED: ItemApproval = Object.freeze({ status: 'Not started', approved: false, approvedDigests: EMPTY });

@@ -22,9 +22,9 @@ const ARTIFACTS = [
 ];
 
 const infraArb = fc.record({
-  policy: fc.constantFrom('prevent', 'warn', 'always') as fc.Arbitrary<'prevent' | 'warn' | 'always'>,
+  policy: fc.constantFrom<'prevent' | 'warn' | 'always'>('prevent', 'warn', 'always'),
   requireConfirmation: fc.boolean(),
-  unmatched: fc.option(fc.constantFrom('deny', 'warn', 'allow') as fc.Arbitrary<'deny' | 'warn' | 'allow'>, { nil: undefined }),
+  unmatched: fc.option(fc.constantFrom<'deny' | 'warn' | 'allow'>('deny', 'warn', 'allow'), { nil: undefined }),
 });
 
 const signoffArb = fc

@@ -1,7 +1,7 @@
 import type { ArtifactVerdict, Decision, DecisionRequest, Outcome } from './schema.js';
 import type { Infrastructure, Policy, UnmatchedAction } from '../schemas/infrastructure.js';
 import type { Item } from '../schemas/item.js';
-import { parseArtifact, type Artifact } from '../refs/artifact.js';
+import { recogniseArtifact, type Artifact, type RecognisedArtifact } from '../refs/artifact.js';
 import { itemApproval } from './approval.js';
 import * as say from './reasons.js';
 
@@ -35,18 +35,12 @@ export function defaultUnmatched(policy: Policy): UnmatchedAction {
   }
 }
 
-interface Seen {
-  raw: string;
-  parsed?: Artifact;
-  problem?: string;
-}
+type Seen = RecognisedArtifact;
 
+/** Each artifact recognised (remembered per string: see recogniseArtifact). */
 function recognise(raws: readonly string[]): Seen[] {
-  const out: Seen[] = [];
-  for (const raw of raws) {
-    const r = parseArtifact(raw);
-    out.push(r.ok ? { raw, parsed: r.value } : { raw, problem: r.error.issues?.[0]?.message ?? r.error.message });
-  }
+  const out: Seen[] = new Array<Seen>(raws.length);
+  for (let i = 0; i < raws.length; i++) out[i] = recogniseArtifact(raws[i] as string);
   return out;
 }
 
@@ -98,11 +92,12 @@ export function decide(
   const ref = context.itemRef ?? `${item.projectId}/${item.name}@${item.version}`;
   const approval = itemApproval(item, context.mandatorySignoffSteps);
   let approved = approval.approved;
-  const artifacts: ArtifactVerdict[] = [];
-  for (const s of seen) {
+  const artifacts: ArtifactVerdict[] = new Array<ArtifactVerdict>(seen.length);
+  for (let i = 0; i < seen.length; i++) {
+    const s = seen[i] as Seen;
     const covered = approval.approved && s.parsed?.key !== undefined && approval.approvedDigests.has(s.parsed.key);
     if (!covered) approved = false;
-    artifacts.push(verdict(s.raw, s.parsed, covered));
+    artifacts[i] = verdict(s.raw, s.parsed, covered);
   }
 
   let decision: Decision;
@@ -115,7 +110,7 @@ export function decide(
     const reasons = [say.unapprovedPolicy(infrastructure, outcome)];
     if (!approval.approved) reasons.push(say.notApproved(ref, approval.status, context.approvers, context.reviewUrl));
     reasons.push(
-      ...say.artifactProblems(seen, approval.approved ? { kind: 'approved', ref, covered: approval.approvedDigests } : { kind: 'unapproved', ref, itemDigests: new Set(item.digests) }),
+      ...say.artifactProblems(seen, approval.approved ? { kind: 'approved', ref, covered: approval.approvedDigests } : { kind: 'unapproved', ref, itemDigests: digestSet(item.digests) }),
     );
     if (context.unknownItemRef !== undefined) reasons.push(say.unknownRefMatchedByDigest(context.unknownItemRef, ref));
     if (confirmed && request.confirmation) reasons.push(say.confirmedWith(request.confirmation.reason));
@@ -140,7 +135,18 @@ function result(
   return { outcome, policy: infrastructure.policy, infrastructureId: infrastructure.id, signoffStatus, approved, artifacts, reasons, confirmed, decidedAt: context.now };
 }
 
-function verdict(raw: string, parsed: Artifact | undefined, covered: boolean): ArtifactVerdict {
+/** Store records are immutable, so an item's `digests` become a set once. */
+const digestSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function digestSet(digests: readonly string[]): ReadonlySet<string> {
+  let set = digestSets.get(digests);
+  if (set === undefined) {
+    set = new Set(digests);
+    digestSets.set(digests, set);
+  }
+  return set;
+}
+
+function verdict(raw: string, parsed: Readonly<Artifact> | undefined, covered: boolean): ArtifactVerdict {
   const v: ArtifactVerdict = { artifact: raw, covered, pinned: parsed?.pinned ?? false };
   if (parsed?.key !== undefined) v.key = parsed.key;
   return v;

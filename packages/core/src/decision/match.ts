@@ -1,7 +1,8 @@
 import type { Item } from '../schemas/item.js';
 import type { DecisionRequest } from './schema.js';
 import type { StoreReader } from '../store/types.js';
-import { isItemId, parseItemRef } from '../refs/item-ref.js';
+import { isItemId, parseItemRef, type ItemRef } from '../refs/item-ref.js';
+import { BoundedCache } from '../refs/bounded-cache.js';
 import { artifactKey } from '../refs/artifact.js';
 import { itemApproval } from './approval.js';
 
@@ -37,54 +38,113 @@ type Lookup =
   | { op: 'digest'; key: string };
 
 /**
- * The match as a sequence of lookups, so that one implementation serves synchronous indexes
- * (the webhook's hot path) and asynchronous stores alike.
+ * The match as a sequence of lookups, so that one implementation serves asynchronous stores;
+ * {@link matchItemSync} does the same steps with direct calls (no generator) for the hot path.
+ * Both share {@link classifyRef}, {@link deployedKeys} and {@link Tally}.
  */
 function* steps(request: Pick<DecisionRequest, 'item' | 'artifacts'>): Generator<Lookup, MatchResult, unknown> {
   let unknownItemRef: string | undefined;
   if (request.item !== undefined) {
     const ref = request.item;
-    const parsed = isItemId(ref) ? undefined : parseItemRef(ref);
-    const found = isItemId(ref)
-      ? ((yield { op: 'id', id: ref }) as Item | undefined)
-      : parsed
-        ? ((yield { op: 'ref', project: parsed.project, name: parsed.name, version: parsed.version }) as Item | undefined)
-        : undefined;
+    const c = classifyRef(ref);
+    const found =
+      c === ID
+        ? ((yield { op: 'id', id: ref }) as Item | undefined)
+        : c !== INVALID
+          ? ((yield { op: 'ref', project: c.project, name: c.name, version: c.version }) as Item | undefined)
+          : undefined;
     if (found) return { item: found };
     unknownItemRef = ref;
   }
-  const keys = new Set<string>();
-  for (const raw of request.artifacts) {
-    const key = artifactKey(raw);
-    if (key !== undefined) keys.add(key);
-  }
-  const hits = new Map<string, { item: Item; count: number }>();
-  for (const key of keys) {
-    const items = (yield { op: 'digest', key }) as readonly Item[];
-    for (const item of items) {
-      const h = hits.get(item.id);
-      if (h) h.count++;
-      else hits.set(item.id, { item, count: 1 });
-    }
-  }
-  const best = pick([...hits.values()], keys);
+  const keys = deployedKeys(request.artifacts);
+  const tally = new Tally();
+  for (const key of keys) tally.addAll((yield { op: 'digest', key }) as readonly Item[]);
+  return matched(tally.best(keys), unknownItemRef);
+}
+
+function matched(best: Item | undefined, unknownItemRef: string | undefined): MatchResult {
   const result: MatchResult = {};
   if (best) result.item = best;
   if (unknownItemRef !== undefined) result.unknownItemRef = unknownItemRef;
   return result;
 }
 
-/** Most deployed keys covered; on a tie, an approved item whose approval covers the most; then the lowest id. */
-function pick(candidates: { item: Item; count: number }[], keys: ReadonlySet<string>): Item | undefined {
-  if (candidates.length <= 1) return candidates[0]?.item;
-  const scored = candidates.map(({ item, count }) => {
-    const a = itemApproval(item);
-    let approvedCount = 0;
-    if (a.approved) for (const k of keys) if (a.approvedDigests.has(k)) approvedCount++;
-    return { item, count, approved: a.approved ? 1 : 0, approvedCount };
-  });
-  scored.sort((x, y) => y.count - x.count || y.approved - x.approved || y.approvedCount - x.approvedCount || (x.item.id < y.item.id ? -1 : x.item.id > y.item.id ? 1 : 0));
-  return scored[0]?.item;
+const ID = 'id';
+const INVALID = 'invalid';
+type Classified = typeof ID | typeof INVALID | Readonly<ItemRef>;
+/** Item references as requests write them, classified once (bounded). */
+const classified = new BoundedCache<Classified>(4096, 300);
+
+/** An item id, a parsed `project/name@version`, or neither. */
+function classifyRef(ref: string): Classified {
+  let c = classified.get(ref);
+  if (c === undefined) {
+    if (isItemId(ref)) c = ID;
+    else {
+      const parsed = parseItemRef(ref);
+      c = parsed ? Object.freeze(parsed) : INVALID;
+    }
+    classified.set(ref, c);
+  }
+  return c;
+}
+
+/** The distinct matching keys of the deployed artifacts, in order. */
+function deployedKeys(artifacts: readonly string[]): readonly string[] {
+  const keys: string[] = [];
+  const seen = artifacts.length > 16 ? new Set<string>() : undefined;
+  for (const raw of artifacts) {
+    const key = artifactKey(raw);
+    if (key === undefined) continue;
+    if (seen) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+    } else if (keys.includes(key)) continue;
+    keys.push(key);
+  }
+  return keys;
+}
+
+/** How many deployed keys each candidate item holds (by item id). */
+class Tally {
+  private readonly items: Item[] = [];
+  private readonly counts: number[] = [];
+  private index: Map<string, number> | undefined;
+
+  addAll(items: readonly Item[]): void {
+    for (const item of items) this.add(item);
+  }
+
+  private add(item: Item): void {
+    const i = this.find(item.id);
+    if (i >= 0) {
+      this.counts[i] = (this.counts[i] ?? 0) + 1;
+      return;
+    }
+    this.index?.set(item.id, this.items.length);
+    this.items.push(item);
+    this.counts.push(1);
+    if (this.index === undefined && this.items.length > 8) this.index = new Map(this.items.map((it, n) => [it.id, n]));
+  }
+
+  private find(id: string): number {
+    if (this.index) return this.index.get(id) ?? -1;
+    for (let i = 0; i < this.items.length; i++) if ((this.items[i] as Item).id === id) return i;
+    return -1;
+  }
+
+  /** Most deployed keys covered; on a tie, an approved item whose approval covers the most; then the lowest id. */
+  best(keys: readonly string[]): Item | undefined {
+    if (this.items.length <= 1) return this.items[0];
+    const scored = this.items.map((item, n) => {
+      const a = itemApproval(item);
+      let approvedCount = 0;
+      if (a.approved) for (const k of keys) if (a.approvedDigests.has(k)) approvedCount++;
+      return { item, count: this.counts[n] ?? 0, approved: a.approved ? 1 : 0, approvedCount };
+    });
+    scored.sort((x, y) => y.count - x.count || y.approved - x.approved || y.approvedCount - x.approvedCount || (x.item.id < y.item.id ? -1 : x.item.id > y.item.id ? 1 : 0));
+    return scored[0]?.item;
+  }
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
@@ -124,8 +184,16 @@ export async function matchItem(request: Pick<DecisionRequest, 'item' | 'artifac
 
 /** {@link matchItem} over synchronous indexes, without a promise. */
 export function matchItemSync(request: Pick<DecisionRequest, 'item' | 'artifacts'>, lookups: SyncMatchLookups): MatchResult {
-  const it = steps(request);
-  let next = it.next();
-  while (!next.done) next = it.next(run(lookups, next.value));
-  return next.value;
+  let unknownItemRef: string | undefined;
+  if (request.item !== undefined) {
+    const ref = request.item;
+    const c = classifyRef(ref);
+    const found = c === ID ? lookups.itemById(ref) : c !== INVALID ? lookups.itemByRef(c.project, c.name, c.version) : undefined;
+    if (found) return { item: found };
+    unknownItemRef = ref;
+  }
+  const keys = deployedKeys(request.artifacts);
+  const tally = new Tally();
+  for (const key of keys) tally.addAll(lookups.itemsByDigest(key));
+  return matched(tally.best(keys), unknownItemRef);
 }

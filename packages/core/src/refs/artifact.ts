@@ -1,5 +1,6 @@
 import { err, ok, type Result } from '../result.js';
 import type { Artifacts } from '../schemas/item.js';
+import { BoundedCache } from './bounded-cache.js';
 import { digestProblem, parseImageRef } from './image-ref.js';
 
 export const ArtifactKind = { image: 'image', uri: 'uri', digest: 'digest' } as const;
@@ -77,10 +78,38 @@ function recognise(raw: string): Result<Artifact> {
   return ok(artifact);
 }
 
+/** An artifact string as the decision sees it: recognised (`parsed`), or why it is not (`problem`). */
+export interface RecognisedArtifact {
+  readonly raw: string;
+  readonly parsed?: Readonly<Artifact>;
+  readonly problem?: string;
+}
+
+/**
+ * Distinct artifact strings remembered by {@link recogniseArtifact}: a cluster deploys the same
+ * few thousand references again and again. The young half (16k) holds the working set; at
+ * ~0.3 KB an entry, at most ~10 MB.
+ */
+export const RECOGNISED_CACHE_SIZE = 32_768;
+const recognised = new BoundedCache<RecognisedArtifact>(RECOGNISED_CACHE_SIZE);
+
+/**
+ * {@link parseArtifact} for the decision's hot path: the same answer, frozen and remembered per
+ * string (bounded), so a reference deployed again is not parsed again.
+ */
+export function recogniseArtifact(raw: string): RecognisedArtifact {
+  let r = recognised.get(raw);
+  if (r === undefined) {
+    const p = recognise(raw);
+    r = Object.freeze(p.ok ? { raw, parsed: Object.freeze(p.value) } : { raw, problem: p.error.issues?.[0]?.message ?? p.error.message });
+    recognised.set(raw, r);
+  }
+  return r;
+}
+
 /** The matching key of an artifact string, or `undefined` (unpinned image, invalid input). */
 export function artifactKey(raw: string): string | undefined {
-  const r = parseArtifact(raw);
-  return r.ok ? r.value.key : undefined;
+  return recogniseArtifact(raw).parsed?.key;
 }
 
 /**

@@ -38,12 +38,14 @@ const PATH_COMPONENT_RE = new RegExp(`^${PATH_COMPONENT}$`);
 const DIGEST_RE = new RegExp(`^${DIGEST}$`);
 const IDENTIFIER_RE = /^[a-f0-9]{64}$/;
 
-/** `sha256:` + 64 lowercase hex from `at` to the end of `s` (sticky: no substring is made). */
-const SHA256_TAIL_RE = /sha256:[a-f0-9]{64}$/y;
+/** `sha256:` + 64 lowercase hex from `at` to the end of `s` (a loop: no substring, no regex). */
 function isSha256At(s: string, at: number): boolean {
-  if (s.length - at !== 71) return false;
-  SHA256_TAIL_RE.lastIndex = at;
-  return SHA256_TAIL_RE.test(s);
+  if (s.length - at !== 71 || !s.startsWith('sha256:', at)) return false;
+  for (let i = at + 7; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 function isSha256(d: string): boolean {
   return isSha256At(d, 0);
