@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignoffClient, systemPrincipal, type GovernanceService, type Principal, type Result } from '@signoff/core';
+import { SignoffClient, systemPrincipal, type GovernanceService, type Result } from '@signoff/core';
 import { startServer, type RunningServer, type StartServerOptions } from '@signoff/ui-lite';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -129,7 +129,7 @@ export async function startTestServer(options: StartServerOptions = {}): Promise
       return login(username);
     },
     async apiKey(name, scopes) {
-      const created = must(await running.service.createApiKey(adminPrincipal as Principal, { name, scopes: scopes as never }));
+      const created = must(await running.service.createApiKey(adminPrincipal, { name, scopes: scopes as never }));
       return { kind: 'apiKey', token: created.secret };
     },
     client(auth) {

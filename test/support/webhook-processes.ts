@@ -58,7 +58,7 @@ export function startProcess(bin: string, args: string[], env: Record<string, st
 
 export interface Answer {
   status: number;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 export function postReview(url: string, ca: string, body: unknown): Promise<Answer> {

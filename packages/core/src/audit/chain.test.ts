@@ -117,7 +117,9 @@ describe('hash chain', () => {
             case 'hash':
               tampered[field] = original[field].slice(0, -1) + (original[field].endsWith('0') ? '1' : '0');
               break;
-            default:
+            case 'action':
+            case 'actor':
+            case 'subject':
               tampered[field] = original[field] === newText ? `${newText}x` : newText;
           }
           const list = events.slice();

@@ -126,7 +126,7 @@ describe('SignoffClient over HTTPS with a private CA', () => {
     });
     const seen: Seen[] = [];
     const server = createHttpsServer({ key: pems.private, cert: pems.cert }, handler(seen));
-    const port = await listen(server as unknown as Server);
+    const port = await listen(server);
     try {
       const trusted = new SignoffClient({ baseUrl: `https://127.0.0.1:${port}`, ca: pems.cert, timeoutMs: 2000 });
       const r = await trusted.decide({ namespace: 'ml-prod', artifacts: ['s3://models/fraud/v3'] });

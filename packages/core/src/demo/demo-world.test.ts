@@ -59,7 +59,7 @@ describe('the demo world', () => {
   const token = 'sk_demotest01_0123456789abcdefghijklmnopqrstuv';
 
   beforeAll(async () => {
-    store = await createMemoryStore();
+    store = createMemoryStore();
     const clock = new ManualClock();
     svc = createGovernanceService({ store, clock, publicUrl: 'http://localhost:8080', passwordParams: testPasswordParams });
     world = await loadDemoWorld(svc, { clock, password: 'demo-password', apiKeySecret: token });

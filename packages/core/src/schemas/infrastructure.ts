@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common.js';
+import { Timestamp } from './common.js';
 
 export const Policy = z.enum(['prevent', 'warn', 'always']);
 export type Policy = z.infer<typeof Policy>;

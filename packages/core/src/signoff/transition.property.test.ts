@@ -77,8 +77,8 @@ const actor = fc.oneof(
 const P = (id: string) => PEOPLE.find((p) => p.id === id) as Principal;
 /** Steps that move a sign-off forward, so that random sequences reach the final states often. */
 const forward: fc.Arbitrary<{ actor: Principal; action: SignoffAction }> = fc.oneof(
-  fc.constant({ actor: P('olivia'), action: { type: 'requestFeedback', notify: [] } as SignoffAction }),
-  fc.constant({ actor: P('olivia'), action: { type: 'requestFinalApproval', notify: [] } as SignoffAction }),
+  fc.constant<{ actor: Principal; action: SignoffAction }>({ actor: P('olivia'), action: { type: 'requestFeedback', notify: [] } }),
+  fc.constant<{ actor: Principal; action: SignoffAction }>({ actor: P('olivia'), action: { type: 'requestFinalApproval', notify: [] } }),
   fc.record({
     actor: fc.constantFrom(P('rita'), P('dan'), P('zoe')),
     action: fc.record({ type: fc.constant('submitFeedback' as const), reviewId: fc.constantFrom(...REVIEW_IDS), groupId: fc.constant('risk-compliance'), status: fc.constant('Approved' as const), comment: fc.constant('') }),
