@@ -48,6 +48,90 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Shares structurally equal sub-objects (objects and arrays below the record itself) between
+ * committed items: governed items of one project repeat most of their structure (workflow steps,
+ * sign-off history, reviewers), and each record would otherwise hold its own copy. Records are
+ * deep-frozen, so a shared sub-object is indistinguishable from a copy except by identity.
+ *
+ * Nodes are hashed bottom-up (32-bit FNV-1a over keys, primitives and the children's hashes) and
+ * compared shallowly within a hash bucket (their children are already shared, so identity
+ * decides). A node holding a child seen for the first time cannot equal a known node: it is
+ * neither looked up nor kept, so the unique parts of a record cost no table entry beyond their
+ * leaves.
+ */
+export class Interner {
+  private readonly table = new Map<number, object[]>();
+  private readonly hashes = new WeakMap<object, number>();
+
+  /** A frozen copy of `record` whose sub-objects are shared with earlier records where equal. */
+  record<T extends object>(record: T): T {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(record)) out[k] = this.node(v).value;
+    return Object.freeze(out) as T;
+  }
+
+  /** How many distinct sub-objects are kept (tests). */
+  size(): number {
+    let n = 0;
+    for (const bucket of this.table.values()) n += bucket.length;
+    return n;
+  }
+
+  /** `known`: found in the table (a parent is looked up only when all its object children were). */
+  private node(v: unknown): { value: unknown; known: boolean } {
+    if (v === null || typeof v !== 'object') return { value: v, known: true };
+    const array = Array.isArray(v);
+    const entries: [string, unknown][] = array ? (v as unknown[]).map((c, i) => [String(i), c]) : Object.entries(v);
+    let allKnown = true;
+    const children: [string, unknown][] = [];
+    for (const [k, c] of entries) {
+      const n = this.node(c);
+      children.push([k, n.value]);
+      if (!n.known) allKnown = false;
+    }
+    let h = 0;
+    if (allKnown) {
+      h = mix(0x811c9dc5, array ? '[' : '{');
+      for (const [k, c] of children) {
+        if (!array) h = mix(h, k);
+        h = c !== null && typeof c === 'object' ? mixInt(h, this.hashes.get(c) ?? 0) : mix(h, typeof c === 'string' ? `s${c}` : `${typeof c}${String(c)}`);
+      }
+      const hit = this.table.get(h)?.find((candidate) => sameShallow(candidate, children, array));
+      if (hit) return { value: hit, known: true };
+    }
+    const value = Object.freeze(array ? children.map(([, c]) => c) : Object.fromEntries(children)) as object;
+    if (allKnown) {
+      this.hashes.set(value, h);
+      const bucket = this.table.get(h);
+      if (bucket) bucket.push(value);
+      else this.table.set(h, [value]);
+    }
+    return { value, known: false };
+  }
+}
+
+function mix(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return Math.imul(h ^ 0xff, 0x01000193);
+}
+
+function mixInt(h: number, n: number): number {
+  for (let i = 0; i < 4; i++) h = Math.imul(h ^ ((n >>> (8 * i)) & 0xff), 0x01000193);
+  return h;
+}
+
+function sameShallow(candidate: object, children: [string, unknown][], array: boolean): boolean {
+  if (Array.isArray(candidate) !== array) return false;
+  const keys = Object.keys(candidate);
+  if (keys.length !== children.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const [k, c] = children[i]!;
+    if (keys[i] !== k || !Object.is((candidate as Record<string, unknown>)[k], c)) return false;
+  }
+  return true;
+}
+
 function addToSetIndex(index: Map<string, Set<string>>, key: string, id: string): void {
   let set = index.get(key);
   if (!set) index.set(key, (set = new Set()));
@@ -101,6 +185,8 @@ export class StoreState {
   readonly infraIdsByNamespace = new Map<string, Set<string>>();
   readonly userIdByUsername = new Map<string, string>();
   readonly apiKeyIdByPrefix = new Map<string, string>();
+  /** Shared sub-objects of items (see Interner). */
+  readonly interner = new Interner();
 
   constructor() {
     for (const c of collectionNames) this.records.set(c, new Map());
@@ -456,7 +542,7 @@ class Transaction implements StoreTx {
     this.assertOpen();
     const v = validateRecord(collection, record);
     if (!v.ok) this.fail(v.error);
-    const rec = deepFreeze(v.value as unknown as AnyRecord);
+    const rec = collection === 'items' ? this.state.interner.record(v.value) : deepFreeze(v.value as unknown as AnyRecord);
     this.checkUnique(collection, rec);
     let o = this.writes.get(collection);
     if (!o) this.writes.set(collection, (o = new Map<string, AnyRecord | null>()));

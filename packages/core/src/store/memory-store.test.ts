@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ok } from '../result.js';
 import { createMemoryStore } from './memory-store.js';
+import { Interner } from './engine.js';
 import { describeStoreConformance } from './conformance.js';
 import { testItem, testProject } from './test-data.js';
 
@@ -16,6 +17,53 @@ describe('createMemoryStore', () => {
     expect(r).toEqual({ ok: true, value: 1 });
     expect(await store.count('items')).toBe(2);
     await store.close();
+  });
+
+  it('shares equal parts of stored items without changing what is read back', async () => {
+    const store = createMemoryStore({ initial: { projects: [testProject(1)] } });
+    const a = testItem(1);
+    // the same workflow and sign-offs in every item (a node is shared once its parts have been seen before)
+    const items = [a, ...[2, 3, 4, 5, 6].map((n) => ({ ...testItem(n), workflow: structuredClone(a.workflow), signoffs: structuredClone(a.signoffs) }))];
+    await store.transaction((tx) => {
+      for (const i of items) tx.put('items', i);
+      return ok(undefined);
+    });
+    const read = await Promise.all(items.map(async (i) => (await store.get('items', i.id))!));
+    read.forEach((r, i) => expect(r).toEqual(items[i]));
+    const [r5, r6] = [read[4]!, read[5]!];
+    expect(r6.workflow).toBe(r5.workflow);
+    expect(r6.signoffs).toBe(r5.signoffs);
+    expect(r6.digests).not.toBe(r5.digests);
+    expect(Object.isFrozen(r6.workflow.steps[0])).toBe(true);
+    // a change to one item leaves the others as they were
+    const changed = { ...r5, workflow: { ...r5.workflow, steps: r5.workflow.steps.map((st, i) => (i === 0 ? { ...st, notes: 'changed' } : st)) } };
+    await store.transaction((tx) => {
+      tx.put('items', changed);
+      return ok(undefined);
+    });
+    expect((await store.get('items', r5.id))!.workflow.steps[0]!.notes).toBe('changed');
+    expect((await store.get('items', r6.id))!.workflow).toEqual(a.workflow);
+    expect((await store.itemsByDigest(r6.digests[0]!)).map((i) => i.id)).toEqual([r6.id]);
+  });
+
+  it('interns by structure: keys, order, types and nesting all count', () => {
+    const interner = new Interner();
+    const same = () => ({ p: 1, q: [1, '1', true, null] });
+    const x = interner.record({ id: 'x', a: same(), b: [{ n: 1 }], c: same(), d: same() });
+    // q was new at a, known at c; {p, q} is kept from c on and shared from d on
+    expect(x.a).toEqual(x.d);
+    expect(x.c).not.toBe(x.a);
+    expect(x.d).toBe(x.c);
+    const y = interner.record({ id: 'y', a: same(), b: [{ n: '1' }], c: { q: [1, '1', true, null], p: 1 } });
+    expect(y.a).toBe(x.c);
+    expect(y.b).toEqual([{ n: '1' }]);
+    expect(y.c).not.toBe(x.c);
+    expect(y.c).toEqual({ q: [1, '1', true, null], p: 1 });
+    expect(Object.keys(y.c)).toEqual(['q', 'p']);
+    const b2 = interner.record({ id: 'z', b: [{ n: 1 }] }).b;
+    expect(b2).toEqual([{ n: 1 }]);
+    expect(b2).not.toBe(y.b);
+    expect(interner.record({ id: 'z', a: [[]], b: [{}], c: [[]] })).toEqual({ id: 'z', a: [[]], b: [{}], c: [[]] });
   });
 
   it('refuses invalid initial data naming the field', () => {
