@@ -1,7 +1,7 @@
 import type { ArtifactVerdict, Decision, DecisionRequest, Outcome } from './schema.js';
 import type { Infrastructure, Policy, UnmatchedAction } from '../schemas/infrastructure.js';
 import type { Item } from '../schemas/item.js';
-import { recogniseArtifact, type Artifact, type RecognisedArtifact } from '../refs/artifact.js';
+import { recogniseArtifacts, type Artifact, type RecognisedArtifact } from '../refs/artifact.js';
 import { itemApproval } from './approval.js';
 import * as say from './reasons.js';
 
@@ -37,13 +37,6 @@ export function defaultUnmatched(policy: Policy): UnmatchedAction {
 
 type Seen = RecognisedArtifact;
 
-/** Each artifact recognised (remembered per string: see recogniseArtifact). */
-function recognise(raws: readonly string[]): Seen[] {
-  const out: Seen[] = new Array<Seen>(raws.length);
-  for (let i = 0; i < raws.length; i++) out[i] = recogniseArtifact(raws[i] as string);
-  return out;
-}
-
 /** A `warn` stays a warning when confirmation is not required or was given; otherwise it is a denial. */
 function warnOrDeny(infrastructure: Infrastructure, request: DecisionRequest): { readonly outcome: Outcome; readonly confirmed: boolean } {
   if (request.confirmation) return WARN_CONFIRMED;
@@ -72,7 +65,7 @@ export function decide(
   request: DecisionRequest,
   context: DecideContext,
 ): Decision {
-  const seen = recognise(request.artifacts);
+  const seen = recogniseArtifacts(request.artifacts);
   const policy = infrastructure.policy;
 
   if (!item) {

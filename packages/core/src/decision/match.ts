@@ -3,7 +3,7 @@ import type { DecisionRequest } from './schema.js';
 import type { StoreReader } from '../store/types.js';
 import { isItemId, parseItemRef, type ItemRef } from '../refs/item-ref.js';
 import { BoundedCache } from '../refs/bounded-cache.js';
-import { artifactKey } from '../refs/artifact.js';
+import { recogniseArtifacts } from '../refs/artifact.js';
 import { itemApproval } from './approval.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -93,8 +93,8 @@ function classifyRef(ref: string): Classified {
 function deployedKeys(artifacts: readonly string[]): readonly string[] {
   const keys: string[] = [];
   const seen = artifacts.length > 16 ? new Set<string>() : undefined;
-  for (const raw of artifacts) {
-    const key = artifactKey(raw);
+  for (const { parsed } of recogniseArtifacts(artifacts)) {
+    const key = parsed?.key;
     if (key === undefined) continue;
     if (seen) {
       if (seen.has(key)) continue;

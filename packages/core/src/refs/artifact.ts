@@ -94,17 +94,44 @@ export const RECOGNISED_CACHE_SIZE = 32_768;
 const recognised = new BoundedCache<RecognisedArtifact>(RECOGNISED_CACHE_SIZE);
 
 /**
- * {@link parseArtifact} for the decision's hot path: the same answer, frozen and remembered per
- * string (bounded), so a reference deployed again is not parsed again.
+ * {@link parseArtifact} for the decision's hot path: the same answer, remembered per string
+ * (bounded), so a reference deployed again is not parsed again. The answer is shared: read it,
+ * never change it (typed readonly; not frozen, which costs more than the parse).
  */
 export function recogniseArtifact(raw: string): RecognisedArtifact {
   let r = recognised.get(raw);
   if (r === undefined) {
     const p = recognise(raw);
-    r = Object.freeze(p.ok ? { raw, parsed: Object.freeze(p.value) } : { raw, problem: p.error.issues?.[0]?.message ?? p.error.message });
+    r = p.ok ? { raw, parsed: p.value } : { raw, problem: p.error.issues?.[0]?.message ?? p.error.message };
     recognised.set(raw, r);
   }
   return r;
+}
+
+let lastRaws: readonly string[] | undefined;
+let lastSeen: readonly RecognisedArtifact[] = [];
+
+/**
+ * {@link recogniseArtifact} for each string of a request's artifact list. The match and the
+ * decision read the same list one after the other, so the answer for the last list is kept and
+ * given again when the same strings come in the same array (checked element by element).
+ */
+export function recogniseArtifacts(raws: readonly string[]): readonly RecognisedArtifact[] {
+  if (raws === lastRaws && lastSeen.length === raws.length) {
+    let same = true;
+    for (let i = 0; i < raws.length; i++) {
+      if ((lastSeen[i] as RecognisedArtifact).raw !== raws[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastSeen;
+  }
+  const out = new Array<RecognisedArtifact>(raws.length);
+  for (let i = 0; i < raws.length; i++) out[i] = recogniseArtifact(raws[i] as string);
+  lastRaws = raws;
+  lastSeen = out;
+  return lastSeen;
 }
 
 /** The matching key of an artifact string, or `undefined` (unpinned image, invalid input). */
@@ -130,11 +157,37 @@ export function itemDigestKeys(artifacts: Artifacts): string[] {
   return [...keys];
 }
 
-const LONG_DIGEST_RE = /\b(sha256|sha384|sha512):([a-f0-9]{12})[a-f0-9]{20,}/g;
+/** The expression {@link shortenDigests} implements (kept for the tests that compare both). */
+export const LONG_DIGEST_RE = /\b(sha256|sha384|sha512):([a-f0-9]{12})[a-f0-9]{20,}/g;
 
-/** Shortens every digest in a text to its first 12 hex characters, for messages. */
+const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isLowerHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+
+/**
+ * Shortens every digest in a text to its first 12 hex characters, for messages: the same as
+ * `text.replace(LONG_DIGEST_RE, '$1:$2…')`, by one scan without a regular expression (it runs
+ * for each artifact a reason names).
+ */
 export function shortenDigests(text: string): string {
-  return text.replace(LONG_DIGEST_RE, '$1:$2…');
+  let i = text.indexOf('sha');
+  if (i < 0) return text;
+  let out = '';
+  let last = 0;
+  while (i >= 0) {
+    const alg = text.startsWith('256:', i + 3) || text.startsWith('384:', i + 3) || text.startsWith('512:', i + 3);
+    if (alg && (i === 0 || !isWordChar(text.charCodeAt(i - 1)))) {
+      let end = i + 7;
+      while (end < text.length && isLowerHex(text.charCodeAt(end))) end++;
+      if (end - (i + 7) >= 32) {
+        out += `${text.slice(last, i + 19)}…`;
+        last = end;
+        i = text.indexOf('sha', end);
+        continue;
+      }
+    }
+    i = text.indexOf('sha', i + 1);
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 function clip(s: string): string {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { checkItemRef, formatItemRef, isItemId, ItemIdOrRef, ItemRefString, parseItemRef } from './item-ref.js';
 import { formatImageRef, parseImageRef, parseImageRefByGrammar, scanImageRef } from './image-ref.js';
-import { artifactKey, itemDigestKeys, normaliseStorageUri, parseArtifact, shortenDigests } from './artifact.js';
+import { artifactKey, itemDigestKeys, LONG_DIGEST_RE, normaliseStorageUri, parseArtifact, recogniseArtifacts, shortenDigests } from './artifact.js';
 
 const HEX = 'f'.repeat(64);
 const D = `sha256:${HEX}`;
@@ -247,5 +247,25 @@ describe('artifacts as deployed', () => {
   it('shortens digests for messages', () => {
     expect(shortenDigests(`web@${D} and ${D}`)).toBe('web@sha256:ffffffffffff… and sha256:ffffffffffff…');
     expect(shortenDigests('sha256:abc')).toBe('sha256:abc');
+  });
+
+  it('shortens exactly as the expression does', () => {
+    const parts = ['sha256:', 'sha384:', 'sha512:', 'sha1:', 'xsha256:', '_', ' ', '@', 'a'.repeat(12), 'f'.repeat(20), '0123456789abcdef'.repeat(4), 'A', 'é', 'sha'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...parts), { maxLength: 12 }), (chunks) => {
+        const text = chunks.join('');
+        expect(shortenDigests(text)).toBe(text.replace(LONG_DIGEST_RE, '$1:$2…'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('recognises a list once and gives the same answer for the same strings', () => {
+    const list = [`web@${D}`, 'nginx:1.25', 'NOT AN IMAGE'];
+    const first = recogniseArtifacts(list);
+    expect(recogniseArtifacts(list)).toBe(first);
+    expect(first.map((s) => s.parsed?.key)).toEqual([D, undefined, undefined]);
+    list[0] = 's3://models/a';
+    expect(recogniseArtifacts(list).map((s) => s.parsed?.key)).toEqual(['uri:s3://models/a', undefined, undefined]);
   });
 });
