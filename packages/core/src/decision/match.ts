@@ -73,7 +73,7 @@ const ID = 'id';
 const INVALID = 'invalid';
 type Classified = typeof ID | typeof INVALID | Readonly<ItemRef>;
 /** Item references as requests write them, classified once (bounded). */
-const classified = new BoundedCache<Classified>(4096, 300);
+const classified = new BoundedCache<Classified>(16_384, 300);
 
 /** An item id, a parsed `project/name@version`, or neither. */
 function classifyRef(ref: string): Classified {
