@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { checkItemRef, formatItemRef, isItemId, ItemIdOrRef, ItemRefString, parseItemRef } from './item-ref.js';
 import { formatImageRef, parseImageRef, parseImageRefByGrammar, scanImageRef } from './image-ref.js';
+import { BoundedCache } from './bounded-cache.js';
 import { artifactKey, itemDigestKeys, LONG_DIGEST_RE, normaliseStorageUri, parseArtifact, recogniseArtifacts, shortenDigests } from './artifact.js';
 
 const HEX = 'f'.repeat(64);
@@ -267,5 +268,28 @@ describe('artifacts as deployed', () => {
     expect(first.map((s) => s.parsed?.key)).toEqual([D, undefined, undefined]);
     list[0] = 's3://models/a';
     expect(recogniseArtifacts(list).map((s) => s.parsed?.key)).toEqual(['uri:s3://models/a', undefined, undefined]);
+  });
+});
+
+describe('BoundedCache', () => {
+  it('holds at most its bound and keeps what is read again', () => {
+    const c = new BoundedCache<number>(4);
+    for (let i = 0; i < 100; i++) {
+      c.set(`k${i}`, i);
+      expect(c.size).toBeLessThanOrEqual(4);
+    }
+    const d = new BoundedCache<number>(4);
+    d.set('a', 1);
+    d.set('b', 2);
+    d.set('c', 3); // a, b become the old generation
+    expect(d.get('a')).toBe(1); // read again: back in the young one
+    d.set('d', 4); // c, a become the old generation; b, never read again, is dropped
+    d.set('e', 5);
+    expect(d.get('b')).toBeUndefined();
+    expect(d.get('a')).toBe(1);
+    expect(d.get('e')).toBe(5);
+    expect(d.size).toBeLessThanOrEqual(4);
+    d.set('x'.repeat(2000), 9);
+    expect(d.get('x'.repeat(2000))).toBeUndefined();
   });
 });
