@@ -8186,8 +8186,8 @@ var require_pool_stats = __commonJS({
     var { kFree, kConnected, kPending, kQueued, kRunning, kSize } = require_symbols();
     var kPool = /* @__PURE__ */ Symbol("pool");
     var PoolStats = class {
-      constructor(pool) {
-        this[kPool] = pool;
+      constructor(pool2) {
+        this[kPool] = pool2;
       }
       get connected() {
         return this[kPool][kConnected];
@@ -8238,35 +8238,35 @@ var require_pool_base = __commonJS({
         this[kQueue] = new FixedQueue();
         this[kClients] = [];
         this[kQueued] = 0;
-        const pool = this;
+        const pool2 = this;
         this[kOnDrain] = function onDrain(origin, targets) {
-          const queue = pool[kQueue];
+          const queue = pool2[kQueue];
           let needDrain = false;
           while (!needDrain) {
             const item = queue.shift();
             if (!item) {
               break;
             }
-            pool[kQueued]--;
+            pool2[kQueued]--;
             needDrain = !this.dispatch(item.opts, item.handler);
           }
           this[kNeedDrain] = needDrain;
-          if (!this[kNeedDrain] && pool[kNeedDrain]) {
-            pool[kNeedDrain] = false;
-            pool.emit("drain", origin, [pool, ...targets]);
+          if (!this[kNeedDrain] && pool2[kNeedDrain]) {
+            pool2[kNeedDrain] = false;
+            pool2.emit("drain", origin, [pool2, ...targets]);
           }
-          if (pool[kClosedResolve] && queue.isEmpty()) {
-            Promise.all(pool[kClients].map((c) => c.close())).then(pool[kClosedResolve]);
+          if (pool2[kClosedResolve] && queue.isEmpty()) {
+            Promise.all(pool2[kClients].map((c) => c.close())).then(pool2[kClosedResolve]);
           }
         };
         this[kOnConnect] = (origin, targets) => {
-          pool.emit("connect", origin, [pool, ...targets]);
+          pool2.emit("connect", origin, [pool2, ...targets]);
         };
         this[kOnDisconnect] = (origin, targets, err2) => {
-          pool.emit("disconnect", origin, [pool, ...targets], err2);
+          pool2.emit("disconnect", origin, [pool2, ...targets], err2);
         };
         this[kOnConnectionError] = (origin, targets, err2) => {
-          pool.emit("connectionError", origin, [pool, ...targets], err2);
+          pool2.emit("connectionError", origin, [pool2, ...targets], err2);
         };
         this[kStats] = new PoolStats(this);
       }
@@ -8520,22 +8520,22 @@ var require_balanced_pool = __commonJS({
       }
       addUpstream(upstream) {
         const upstreamOrigin = parseOrigin(upstream).origin;
-        if (this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== true && pool2.destroyed !== true)) {
+        if (this[kClients].find((pool3) => pool3[kUrl].origin === upstreamOrigin && pool3.closed !== true && pool3.destroyed !== true)) {
           return this;
         }
-        const pool = this[kFactory](upstreamOrigin, Object.assign({}, this[kOptions]));
-        this[kAddClient](pool);
-        pool.on("connect", () => {
-          pool[kWeight] = Math.min(this[kMaxWeightPerServer], pool[kWeight] + this[kErrorPenalty]);
+        const pool2 = this[kFactory](upstreamOrigin, Object.assign({}, this[kOptions]));
+        this[kAddClient](pool2);
+        pool2.on("connect", () => {
+          pool2[kWeight] = Math.min(this[kMaxWeightPerServer], pool2[kWeight] + this[kErrorPenalty]);
         });
-        pool.on("connectionError", () => {
-          pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
+        pool2.on("connectionError", () => {
+          pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
           this._updateBalancedPoolStats();
         });
-        pool.on("disconnect", (...args) => {
+        pool2.on("disconnect", (...args) => {
           const err2 = args[2];
           if (err2 && err2.code === "UND_ERR_SOCKET") {
-            pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
+            pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
             this._updateBalancedPoolStats();
           }
         });
@@ -8554,9 +8554,9 @@ var require_balanced_pool = __commonJS({
       }
       removeUpstream(upstream) {
         const upstreamOrigin = parseOrigin(upstream).origin;
-        const pool = this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== true && pool2.destroyed !== true);
-        if (pool) {
-          this[kRemoveClient](pool);
+        const pool2 = this[kClients].find((pool3) => pool3[kUrl].origin === upstreamOrigin && pool3.closed !== true && pool3.destroyed !== true);
+        if (pool2) {
+          this[kRemoveClient](pool2);
         }
         return this;
       }
@@ -8571,16 +8571,16 @@ var require_balanced_pool = __commonJS({
         if (!dispatcher) {
           return;
         }
-        const allClientsBusy = this[kClients].map((pool) => pool[kNeedDrain]).reduce((a, b) => a && b, true);
+        const allClientsBusy = this[kClients].map((pool2) => pool2[kNeedDrain]).reduce((a, b) => a && b, true);
         if (allClientsBusy) {
           return;
         }
         let counter = 0;
-        let maxWeightIndex = this[kClients].findIndex((pool) => !pool[kNeedDrain]);
+        let maxWeightIndex = this[kClients].findIndex((pool2) => !pool2[kNeedDrain]);
         while (counter++ < this[kClients].length) {
           this[kIndex] = (this[kIndex] + 1) % this[kClients].length;
-          const pool = this[kClients][this[kIndex]];
-          if (pool[kWeight] > this[kClients][maxWeightIndex][kWeight] && !pool[kNeedDrain]) {
+          const pool2 = this[kClients][this[kIndex]];
+          if (pool2[kWeight] > this[kClients][maxWeightIndex][kWeight] && !pool2[kNeedDrain]) {
             maxWeightIndex = this[kIndex];
           }
           if (this[kIndex] === 0) {
@@ -8589,8 +8589,8 @@ var require_balanced_pool = __commonJS({
               this[kCurrentWeight] = this[kMaxWeightPerServer];
             }
           }
-          if (pool[kWeight] >= this[kCurrentWeight] && !pool[kNeedDrain]) {
-            return pool;
+          if (pool2[kWeight] >= this[kCurrentWeight] && !pool2[kNeedDrain]) {
+            return pool2;
           }
         }
         this[kCurrentWeight] = this[kClients][maxWeightIndex][kWeight];
@@ -17096,7 +17096,7 @@ var require_frame = __commonJS({
     } catch {
       crypto2 = {
         // not full compatibility, but minimum.
-        randomFillSync: function randomFillSync(buffer2, _offset, _size2) {
+        randomFillSync: function randomFillSync2(buffer2, _offset, _size2) {
           for (let i = 0; i < buffer2.length; ++i) {
             buffer2[i] = Math.random() * 255 | 0;
           }
@@ -41306,6 +41306,40 @@ var DeploymentRecord = external_exports.object({
   at: Timestamp
 });
 
+// ../core/src/refs/bounded-cache.ts
+var BoundedCache = class {
+  constructor(max, maxKeyLength = 1024) {
+    this.maxKeyLength = maxKeyLength;
+    this.half = Math.max(1, Math.floor(max / 2));
+  }
+  maxKeyLength;
+  young = /* @__PURE__ */ new Map();
+  old = /* @__PURE__ */ new Map();
+  half;
+  get(key) {
+    const v = this.young.get(key);
+    if (v !== void 0 || this.old.size === 0) return v;
+    const o = this.old.get(key);
+    if (o !== void 0) this.set(key, o);
+    return o;
+  }
+  set(key, value) {
+    if (key.length > this.maxKeyLength) return;
+    if (this.young.size >= this.half) {
+      this.old = this.young;
+      this.young = /* @__PURE__ */ new Map();
+    }
+    this.young.set(key, value);
+  }
+  get size() {
+    return this.young.size + this.old.size;
+  }
+  clear() {
+    this.young.clear();
+    this.old.clear();
+  }
+};
+
 // ../core/src/refs/image-ref.ts
 var ALNUM = "[a-z0-9]+";
 var SEPARATOR = "(?:[._]|__|-+)";
@@ -41319,11 +41353,13 @@ var DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
 var PATH_COMPONENT_RE = new RegExp(`^${PATH_COMPONENT}$`);
 var DIGEST_RE = new RegExp(`^${DIGEST}$`);
 var IDENTIFIER_RE = /^[a-f0-9]{64}$/;
-var SHA256_TAIL_RE = /sha256:[a-f0-9]{64}$/y;
 function isSha256At(s, at) {
-  if (s.length - at !== 71) return false;
-  SHA256_TAIL_RE.lastIndex = at;
-  return SHA256_TAIL_RE.test(s);
+  if (s.length - at !== 71 || !s.startsWith("sha256:", at)) return false;
+  for (let i = at + 7; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!(c >= 48 && c <= 57 || c >= 97 && c <= 102)) return false;
+  }
+  return true;
 }
 function isSha256(d) {
   return isSha256At(d, 0);
@@ -41515,9 +41551,6 @@ function normaliseStorageUri(uri) {
 function uriKey(uri) {
   return `uri:${normaliseStorageUri(uri)}`;
 }
-function parseArtifact(raw) {
-  return recognise(raw);
-}
 function recognise(raw) {
   const input2 = raw.trim();
   if (input2.includes("://") && HAS_SCHEME_RE.test(input2)) {
@@ -41539,9 +41572,19 @@ function recognise(raw) {
   if (tag !== void 0) artifact.tag = tag;
   return ok(artifact);
 }
+var RECOGNISED_CACHE_SIZE = 32768;
+var recognised = new BoundedCache(RECOGNISED_CACHE_SIZE);
+function recogniseArtifact(raw) {
+  let r = recognised.get(raw);
+  if (r === void 0) {
+    const p = recognise(raw);
+    r = p.ok ? { raw, parsed: p.value } : { raw, problem: p.error.issues?.[0]?.message ?? p.error.message };
+    recognised.set(raw, r);
+  }
+  return r;
+}
 function artifactKey(raw) {
-  const r = parseArtifact(raw);
-  return r.ok ? r.value.key : void 0;
+  return recogniseArtifact(raw).parsed?.key;
 }
 function itemDigestKeys(artifacts) {
   const keys = /* @__PURE__ */ new Set();
@@ -41851,12 +41894,18 @@ var ReviewParams = external_exports.object({ id: external_exports.string().min(1
 var DeletedResponse = external_exports.object({ id: external_exports.string() });
 
 // ../core/src/service/ids.ts
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 var alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+var pool = Buffer.alloc(4096);
+var used = pool.length;
 var randomId = (prefix) => {
-  const bytes = randomBytes(16);
+  if (used + 16 > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
   let out2 = "";
-  for (const b of bytes) out2 += alphabet[b % alphabet.length];
+  for (let i = used; i < used + 16; i++) out2 += alphabet[pool[i] % alphabet.length];
+  used += 16;
   return `${prefix}_${out2}`;
 };
 
@@ -42703,6 +42752,9 @@ var activeTx = new AsyncLocalStorage();
 
 // ../core/src/store/lowdb-store.ts
 var CHUNK_CHARS = 1 << 20;
+
+// ../core/src/decision/match.ts
+var classified = new BoundedCache(16384, 300);
 
 // ../core/src/workflow/templates.ts
 var BUILTIN_CREATED_AT = "1970-01-01T00:00:00.000Z";
