@@ -43,7 +43,7 @@ interface World {
 }
 
 async function world(): Promise<World> {
-  const store = await createMemoryStore();
+  const store = createMemoryStore();
   const clock = new ManualClock();
   const svc = createGovernanceService({ store, clock, publicUrl: 'https://signoff.example.com/', passwordParams: testPasswordParams });
   for (const [id, name] of [['it-operations', 'IT & Operations'], ['risk-compliance', 'Risk & Compliance'], ['business', 'Business']] as const) {
@@ -325,7 +325,7 @@ describe('decisions and deployments', () => {
     expect(dry.deploymentId).toBeUndefined();
     expect(code(await w.svc.decide(reader, { infrastructure: 'nowhere', dryRun: true }))).toBe('NOT_FOUND');
     expect(code(await w.svc.decide(reader, { namespace: 'other', dryRun: true }))).toBe('NOT_FOUND');
-    expect(code(await w.svc.decide(reader, { item: 'x' } as never))).toBe('VALIDATION');
+    expect(code(await w.svc.decide(reader, { item: 'x' }))).toBe('VALIDATION');
     expect(await snapshot(w.store)).toBe(before);
 
     const rec = value(await w.svc.decide(deployer, { namespace: 'shop-prod', item: 'shop/web-bundle@1', artifacts: [sha('d')], target: { kind: 'kubernetes', namespace: 'shop-prod', name: 'web', resource: 'deployments' } }));
