@@ -13,7 +13,7 @@ import { deadPort, startMailSink, type MailSink } from './support/notify-sinks.j
  * the relay up, the one message in flight may repeat (at-least-once), and nothing else.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
+ 
 type Json = any;
 
 interface Session {

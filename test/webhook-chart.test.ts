@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { CHART_DIR, loadYaml, readChart, staticYaml, templateFiles, valuesPaths } from './support/webhook-chart.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;  
 
 const values = loadYaml(readChart('values.yaml')) as Json;
 const schema = JSON.parse(readChart('values.schema.json')) as Json;

@@ -6,7 +6,7 @@ import { SignoffClient } from '@signoff/core';
 import { makeSelfSignedTls } from '../packages/admission-webhook/src/server/self-signed.js';
 import { ROOT, SERVER_BIN, WEBHOOK_BIN, postReview, startProcess, type Running } from './support/webhook-processes.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;  
 
 const FIXTURES = `${ROOT}packages/admission-webhook/src/__fixtures__/admission/`;
 const fixture = (name: string): Json => JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Json;
