@@ -232,9 +232,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       closeApp(app);
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection whose request was in flight becomes idle once answered: close it
+      // then (polled, so the request path carries no shutdown hook) rather than at the drain limit.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), drainMs);
       timer.unref();
       await drained;
+      clearInterval(idle);
       clearTimeout(timer);
       await notifications?.stop();
       await store.close();
