@@ -206,7 +206,25 @@ export function createNotificationUseCases(deps: NotificationDeps): Notification
 
     async runReviewTimers(defaults = { timeouts: [] }) {
       const atDate = clock.now();
-      const candidates = await store.list('items', (i) => pendingStages(i).length > 0);
+      /** The item's pending stages whose reminder or timeout is due now, with their timers (read-only). */
+      const dueStages = async (r: StoreReader, item: Item, template: WorkflowTemplate | undefined) => {
+        const out = [];
+        for (const stage of pendingStages(item)) {
+          const def = template?.steps.find((s) => s.id === stage.stepId);
+          const id = reviewTimerId(item.id, stage);
+          const timer = await r.get('reviewTimers', id);
+          const due = dueTimers(stage, timer, timingFor(def?.signoff, defaults, item.importance), atDate);
+          if (due.remind || due.timeout) out.push({ stage, def, id, timer, due });
+        }
+        return out;
+      };
+      // Read first, write only where something is due: a transaction per pending item every
+      // minute would queue behind (and hold up) the server's own writes.
+      const candidates: Item[] = [];
+      for (const item of await store.list('items', (i) => pendingStages(i).length > 0)) {
+        const template = await deps.templateById(store, item.workflow.templateId);
+        if ((await dueStages(store, item, template)).length > 0) candidates.push(item);
+      }
       const touched: string[] = [];
       for (const candidate of candidates) {
         const r = await store.transaction(async (tx) => {
@@ -217,13 +235,8 @@ export function createNotificationUseCases(deps: NotificationDeps): Notification
           const template = await deps.templateById(tx, item.workflow.templateId);
           const at = atDate.toISOString();
           let did = false;
-          for (const stage of pendingStages(item)) {
-            const def = template?.steps.find((s) => s.id === stage.stepId);
-            const rules = timingFor(def?.signoff, defaults, item.importance);
-            const id = reviewTimerId(item.id, stage);
-            const timer = await tx.get('reviewTimers', id);
-            const due = dueTimers(stage, timer, rules, atDate);
-            if (!due.remind && !due.timeout) continue;
+          // Checked again inside the transaction: the item or its timers may have moved since.
+          for (const { stage, def, id, timer, due } of await dueStages(tx, item, template)) {
             did = true;
             const ref = domain.formatRef(project.key, item.name, item.version);
             const pending = pendingAssignees(item, project, def, stage);

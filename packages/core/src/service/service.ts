@@ -985,7 +985,10 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
       const expiry = (item: Item, stepId: string) => templates.get(item.workflow.templateId)?.steps.find((st) => st.id === stepId)?.signoff?.expiresAfter;
       const dueSteps = (item: Item) =>
         Object.entries(item.signoffs)
-          .filter(([stepId, so]) => (so.resetSchedule !== undefined || expiry(item, stepId) !== undefined) && domain.resetDue(so, atDate, expiry(item, stepId)))
+          .filter(([stepId, so]) => {
+            const expiresAfter = expiry(item, stepId);
+            return (so.resetSchedule !== undefined || expiresAfter !== undefined) && domain.resetDue(so, atDate, expiresAfter);
+          })
           .map(([stepId]) => stepId);
       const due = await store.list('items', (i) => dueSteps(i).length > 0);
       const changed: string[] = [];
