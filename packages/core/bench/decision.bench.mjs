@@ -4,11 +4,24 @@
 // its async Store interface (matchItem). Baseline measured in the same run with the same timer: a
 // bare Map.get, and JSON.stringify of the request.
 //
+// Inputs are what the product sees: item records are read back from JSON (as the store loads its
+// file) and every timed call gets a request freshly parsed with JSON.parse from its text (as the
+// server parses each body), outside the timed region: flat strings whose hashes nothing has
+// computed yet. The context is built as the service builds it (item reference formatted from the
+// project's key, review URL, approvers' names, the template's mandatory sign-off steps).
+//
+// Each size runs in its own child process (started with --expose-gc; the heap is collected
+// before each cell), so a row does not inherit the garbage and heap layout of the rows before
+// it. --in-process runs every size in this process, one after the other, as earlier versions did.
+//
 // Run: npx tsc -b packages/core && node packages/core/bench/decision.bench.mjs
-// Options: --sizes 1000,10000,100000 --calls 50000 --json
+// Options: --sizes 1000,10000,100000 --calls 50000 --json --in-process
+//          --dist <path to a built index.js> (compare another build with the same bench)
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { createMemoryStore, decide, formatItemRef, itemDigestKeys, matchItem, matchItemSync } from '../dist/index.js';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -18,6 +31,15 @@ const opt = (name, dflt) => {
 const SIZES = opt('sizes', '1000,10000,100000').split(',').map(Number);
 const CALLS = Number(opt('calls', '50000'));
 const WARMUP = Math.min(20_000, CALLS);
+const DIST = opt('dist', undefined);
+const CHILD = opt('child', undefined);
+const IN_PROCESS = args.includes('--in-process');
+const JSON_OUT = args.includes('--json');
+const distUrl = DIST === undefined ? new URL('../dist/index.js', import.meta.url) : pathToFileURL(isAbsolute(DIST) ? DIST : resolve(DIST));
+const { createMemoryStore, decide, formatItemRef, itemDigestKeys, matchItem, matchItemSync } = await import(distUrl.href);
+/** Collects the heap between cells when the process runs with --expose-gc (the children do). */
+const collect = typeof globalThis.gc === 'function' ? () => globalThis.gc() : () => {};
+
 const T = '2026-03-01T09:00:00.000Z';
 const hex = (s) => createHash('sha256').update(String(s)).digest('hex');
 
@@ -42,7 +64,8 @@ function project(n) {
 const PROJECTS = 10;
 /** Bundle n: three pinned images; every fourth one is waiting for its final approval, the rest approved. */
 function item(n) {
-  const images = [0, 1, 2].map((k) => `registry.example.com/team${n % PROJECTS}/app${k}@sha256:${hex(`${n}/${k}`)}`);
+  // Flat strings, as an item registered through the API has them (template literals are ropes).
+  const images = JSON.parse(JSON.stringify([0, 1, 2].map((k) => `registry.example.com/team${n % PROJECTS}/app${k}@sha256:${hex(`${n}/${k}`)}`)));
   const artifacts = { images, storage: [] };
   const digests = itemDigestKeys(artifacts);
   const approved = n % 4 !== 0;
@@ -105,32 +128,43 @@ function requestFor(items, i) {
   }
 }
 
+/** Request bodies as they arrive: JSON texts, parsed once per timed call. */
+const REQUESTS = 4096;
+const requestTexts = (items) => Array.from({ length: REQUESTS }, (_, i) => JSON.stringify(requestFor(items, i)));
+
+/** Indexes like the store's: item by id, by (project, name, version), by digest. */
 function mapIndexes(items) {
   const byId = new Map();
   const byRef = new Map();
   const byDigest = new Map();
-  const refById = new Map();
   for (const it of items) {
-    const ref = formatItemRef(`proj${it.projectId.slice(4)}`, it.name, it.version);
     byId.set(it.id, it);
-    byRef.set(ref, it);
-    refById.set(it.id, ref);
+    byRef.set(`prj_${it.projectId.slice(4)}\u0000${it.name}\u0000${it.version}`, it);
     for (const k of it.digests) {
       const l = byDigest.get(k);
       if (l) l.push(it);
       else byDigest.set(k, [it]);
     }
   }
-  return {
-    lookups: { itemById: (id) => byId.get(id), itemByRef: (p, n, v) => byRef.get(`${p}/${n}@${v}`), itemsByDigest: (k) => byDigest.get(k) ?? [] },
-    refById,
-  };
+  return { itemById: (id) => byId.get(id), itemByRef: (p, n, v) => byRef.get(`prj_${p.slice(4)}\u0000${n}\u0000${v}`), itemsByDigest: (k) => byDigest.get(k) ?? [] };
 }
 
-function context(item, ref, unknownItemRef) {
+const PUBLIC_URL = 'https://signoff.example.com';
+const projectKeys = new Map(Array.from({ length: PROJECTS }, (_, n) => [`prj_${n}`, `proj${n}`]));
+const template = { id: 'tpl_item', steps: [{ id: 'development' }, { id: 'review', signoff: { mandatory: true } }, { id: 'production' }] };
+
+/** The decision's context as the service builds it for a dry run. */
+function context(item, unknownItemRef) {
   return {
     now: T,
-    ...(item ? { itemRef: ref, reviewUrl: `https://signoff.example.com/items/${item.id}`, approvers: ['Fiona Final'] } : {}),
+    ...(item
+      ? {
+          itemRef: formatItemRef(projectKeys.get(item.projectId) ?? item.projectId, item.name, item.version),
+          reviewUrl: `${PUBLIC_URL}/items/${item.id}`,
+          approvers: ['Fiona Final'],
+          mandatorySignoffSteps: template.steps.filter((st) => st.signoff?.mandatory).map((st) => st.id),
+        }
+      : {}),
     ...(unknownItemRef !== undefined ? { unknownItemRef } : {}),
   };
 }
@@ -141,77 +175,107 @@ function stats(ns) {
   return { median: q(0.5), p99: q(0.99) };
 }
 
-function measureSync(requests, fn) {
+/**
+ * Where every timed call's answer goes: a result nobody reads lets the compiler drop a pure call
+ * (an unused `Map.get` measured nothing in earlier versions of this bench).
+ */
+let sink;
+
+/** Times `fn(JSON.parse(text))`; the parse is outside the timed region. */
+function measureSync(texts, fn) {
+  collect();
   const ns = new Float64Array(CALLS);
-  for (let i = 0; i < WARMUP; i++) fn(requests[i % requests.length]);
+  for (let i = 0; i < WARMUP; i++) sink = fn(JSON.parse(texts[i % texts.length]));
   for (let i = 0; i < CALLS; i++) {
-    const r = requests[i % requests.length];
+    const r = JSON.parse(texts[i % texts.length]);
     const t0 = process.hrtime.bigint();
-    fn(r);
+    sink = fn(r);
     ns[i] = Number(process.hrtime.bigint() - t0);
   }
   return stats(ns);
 }
 
-async function measureAsync(requests, fn) {
+async function measureAsync(texts, fn) {
+  collect();
   const ns = new Float64Array(CALLS);
-  for (let i = 0; i < WARMUP; i++) await fn(requests[i % requests.length]);
+  for (let i = 0; i < WARMUP; i++) sink = await fn(JSON.parse(texts[i % texts.length]));
   for (let i = 0; i < CALLS; i++) {
-    const r = requests[i % requests.length];
+    const r = JSON.parse(texts[i % texts.length]);
     const t0 = process.hrtime.bigint();
-    await fn(r);
+    sink = await fn(r);
     ns[i] = Number(process.hrtime.bigint() - t0);
   }
   return stats(ns);
 }
 
-const rows = [];
 const outcomes = { allow: 0, warn: 0, deny: 0 };
-for (const size of SIZES) {
-  const items = Array.from({ length: size }, (_, n) => item(n));
-  const requests = Array.from({ length: 4096 }, (_, i) => requestFor(items, i));
-  const { lookups, refById } = mapIndexes(items);
 
-  // Baselines: a bare Map lookup by digest, and serialising the request.
-  const keys = requests.map((r) => r.artifacts[0].slice(r.artifacts[0].indexOf('@') + 1));
-  let k = 0;
+async function measureSize(size) {
+  // Records as the store holds them after loading its file: read back from JSON.
+  const items = JSON.parse(JSON.stringify(Array.from({ length: size }, (_, n) => item(n))));
+  const texts = requestTexts(items);
+  const lookups = mapIndexes(items);
+
+  // Baselines: a bare Map lookup by digest (the key cut from a freshly parsed request, outside
+  // the timed region), and serialising the request.
   const digestMap = new Map(items.flatMap((it) => it.digests.map((d) => [d, it])));
-  const mapGet = measureSync(requests, () => digestMap.get(keys[k++ & 4095]));
-  const stringify = measureSync(requests, (r) => JSON.stringify(r));
+  const digestTexts = texts.map((t) => {
+    const a = JSON.parse(t).artifacts[0];
+    return JSON.stringify({ key: a.slice(a.indexOf('@') + 1) });
+  });
+  const mapGet = measureSync(digestTexts, (r) => digestMap.get(r.key));
+  const stringify = measureSync(texts, (r) => JSON.stringify(r));
 
   const viaMapsFn = (r) => {
     const m = matchItemSync(r, lookups);
-    const d = decide(infra, m.item, r, context(m.item, m.item && refById.get(m.item.id), m.unknownItemRef));
+    const d = decide(infra, m.item, r, context(m.item, m.unknownItemRef));
     outcomes[d.outcome]++;
     return d;
   };
-  const viaMaps = measureSync(requests, viaMapsFn);
+  const viaMaps = measureSync(texts, viaMapsFn);
   // Hot set: the same request mix over the first 1,000 items only, with all items indexed. The
   // per-call work is the 1k row's; what it adds over the 1k row is reaching into larger indexes
   // (their entries are spread over more memory: compare the Map.get baseline across rows).
-  const hotItems = items.slice(0, 1000);
-  const hot = measureSync(
-    Array.from({ length: 4096 }, (_, i) => requestFor(hotItems, i)),
-    viaMapsFn,
-  );
+  const hot = measureSync(requestTexts(items.slice(0, 1000)), viaMapsFn);
   // Cold: every image string is new (a unique tag before the digest), so nothing is remembered
   // from an earlier call and each artifact is parsed.
   const fresh = Array.from({ length: CALLS }, (_, i) => {
     const r = requestFor(items, i);
-    return { ...r, artifacts: r.artifacts.map((a) => a.replace('@', `:run${size}-${i}@`)) };
+    return JSON.stringify({ ...r, artifacts: r.artifacts.map((a) => a.replace('@', `:run${size}-${i}@`)) });
   });
   const cold = measureSync(fresh, viaMapsFn);
 
   const t0 = performance.now();
   const store = createMemoryStore({ initial: { projects: Array.from({ length: PROJECTS }, (_, n) => project(n)), items } });
   const loadMs = performance.now() - t0;
-  const viaStore = await measureAsync(requests, async (r) => {
+  const viaStore = await measureAsync(texts, async (r) => {
     const m = await matchItem(r, store);
-    const d = decide(infra, m.item, r, context(m.item, m.item && `proj${m.item.projectId.slice(4)}/${m.item.name}@${m.item.version}`, m.unknownItemRef));
-    return d;
+    return decide(infra, m.item, r, context(m.item, m.unknownItemRef));
   });
   await store.close();
-  rows.push({ size, mapGet, stringify, viaMaps, hot, cold, viaStore, loadMs });
+  return { size, mapGet, stringify, viaMaps, hot, cold, viaStore, loadMs, outcomes };
+}
+
+if (CHILD !== undefined) {
+  const row = await measureSize(Number(CHILD));
+  if (sink === Symbol.for('never')) row.sink = true;
+  console.log(JSON.stringify(row));
+  process.exit(0);
+}
+
+const rows = [];
+if (IN_PROCESS) {
+  for (const size of SIZES) rows.push(await measureSize(size));
+} else {
+  const self = fileURLToPath(import.meta.url);
+  for (const size of SIZES) {
+    const childArgs = ['--expose-gc', self, '--child', String(size), '--calls', String(CALLS), ...(DIST !== undefined ? ['--dist', DIST] : [])];
+    const run = spawnSync(process.execPath, childArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    if (run.status !== 0) throw new Error(`the ${size} items run failed (exit ${run.status})`);
+    const row = JSON.parse(run.stdout.trim().split('\n').pop());
+    for (const k of Object.keys(outcomes)) outcomes[k] += row.outcomes[k];
+    rows.push(row);
+  }
 }
 
 const base = rows[0];
@@ -236,8 +300,8 @@ const table = [
   ]),
 ];
 
-if (args.includes('--json')) {
-  console.log(JSON.stringify({ node: process.version, calls: CALLS, rows, outcomes }, null, 2));
+if (JSON_OUT) {
+  console.log(JSON.stringify({ node: process.version, calls: CALLS, inProcess: IN_PROCESS, rows, outcomes }, null, 2));
 } else {
   console.log(`decision time per call (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CALLS.toLocaleString('en-US')} timed calls per cell; request mix: 1/2 by reference approved or not, 1/4 by digests alone, 1/4 with a changed digest)`);
   console.log(`| ${table[0].join(' | ')} |`);
