@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BoundedCache, MAX_CHAIN, sampleHash } from './bounded-cache.js';
+
+describe('BoundedCache keyed by a sample hash', () => {
+  it('answers by the full key when keys share their sample hash', () => {
+    // 40 characters: the samples are the last 8 and positions 0, 4, 8, … 28; position 1 is not sampled.
+    const key = (c: string) => `a${c}${'x'.repeat(30)}sha256:0`;
+    expect(sampleHash(key('b'))).toBe(sampleHash(key('c')));
+    const cache = new BoundedCache<string>(1000);
+    const letters = 'bcdefghijklmnop'.split('');
+    for (const c of letters) cache.set(key(c), c);
+    // A chain keeps at most MAX_CHAIN keys; the others are not remembered (never answered wrongly).
+    letters.forEach((c, i) => expect(cache.get(key(c))).toBe(i < MAX_CHAIN ? c : undefined));
+    expect(cache.size).toBe(MAX_CHAIN);
+    cache.set(key('b'), 'B');
+    expect(cache.get(key('b'))).toBe('B');
+    expect(cache.size).toBe(MAX_CHAIN);
+  });
+
+  it('behaves as a map within its bound', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ maxLength: 40 }), fc.integer()), { maxLength: 60 }), (writes) => {
+        const cache = new BoundedCache<number>(1000);
+        const model = new Map<string, number>();
+        for (const [k, v] of writes) {
+          cache.set(k, v);
+          model.set(k, v);
+        }
+        for (const [k, v] of model) expect(cache.get(k)).toBe(v);
+        expect(cache.get('\u0000not written')).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('spreads image references over distinct hashes', () => {
+    const refs = Array.from({ length: 5000 }, (_, i) => `registry.example.com/team${i % 7}/app:1.${i}.0`);
+    expect(new Set(refs.map(sampleHash)).size).toBeGreaterThan(4990);
+  });
+});
