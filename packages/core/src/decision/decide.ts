@@ -46,6 +46,7 @@ const DENY = { outcome: 'deny', confirmed: false } as const;
 const ALLOW = { outcome: 'allow', confirmed: false } as const;
 const WARN = { outcome: 'warn', confirmed: false } as const;
 const WARN_CONFIRMED = { outcome: 'warn', confirmed: true } as const;
+const UNMATCHED = { kind: 'unmatched' } as const;
 
 /**
  * May `request`'s artifacts be deployed to `infrastructure`? Pure: the same inputs give the
@@ -77,7 +78,7 @@ export function decide(
     const { outcome, confirmed } = action === 'deny' ? DENY : action === 'warn' ? warnOrDeny(infrastructure, request) : ALLOW;
     const reasons = [say.unmatchedPolicy(infrastructure, action, outcome, infrastructure.unmatched === undefined)];
     if (context.unknownItemRef !== undefined) reasons.push(say.unknownRef(context.unknownItemRef, seen.length > 0));
-    reasons.push(...say.artifactProblems(seen, { kind: 'unmatched' }));
+    say.artifactProblems(seen, UNMATCHED, reasons);
     if (confirmed && request.confirmation) reasons.push(say.confirmedWith(request.confirmation.reason));
     return result(infrastructure, context, outcome, 'Unmatched', false, artifacts, reasons, confirmed);
   }
@@ -102,8 +103,10 @@ export function decide(
     const { outcome, confirmed } = policy === 'prevent' ? DENY : policy === 'warn' ? warnOrDeny(infrastructure, request) : ALLOW;
     const reasons = [say.unapprovedPolicy(infrastructure, outcome)];
     if (!approval.approved) reasons.push(say.notApproved(ref, approval.status, context.approvers, context.reviewUrl));
-    reasons.push(
-      ...say.artifactProblems(seen, approval.approved ? { kind: 'approved', ref, covered: approval.approvedDigests } : { kind: 'unapproved', ref, itemDigests: digestSet(item.digests) }),
+    say.artifactProblems(
+      seen,
+      approval.approved ? { kind: 'approved', ref, covered: approval.approvedDigests } : { kind: 'unapproved', ref, itemDigests: digestSet(item.digests) },
+      reasons,
     );
     if (context.unknownItemRef !== undefined) reasons.push(say.unknownRefMatchedByDigest(context.unknownItemRef, ref));
     if (confirmed && request.confirmation) reasons.push(say.confirmedWith(request.confirmation.reason));

@@ -5,7 +5,7 @@
 import type { Infrastructure, UnmatchedAction } from '../schemas/infrastructure.js';
 import type { Outcome } from './schema.js';
 import type { SignoffStatus } from '../signoff/schema.js';
-import { shortenDigests, type Artifact } from '../refs/artifact.js';
+import { shortenArtifact, shortenDigests, type RecognisedArtifact } from '../refs/artifact.js';
 
 export const MAX_REASON = 200;
 /** Artifact sentences in one decision; the rest are counted in one more sentence. */
@@ -15,13 +15,31 @@ const CONFIRM_HINT = 'confirm with a reason (confirm-unapproved)';
 /** The first candidate that fits, else the last one cut to fit. */
 function fit(...candidates: string[]): string {
   for (const c of candidates) if (c.length <= MAX_REASON) return c;
-  const last = candidates[candidates.length - 1] ?? '';
-  return `${last.slice(0, MAX_REASON - 1)}…`;
+  return cut(candidates[candidates.length - 1] ?? '');
+}
+
+/*
+ * The hot path's forms of `fit(a, b)`: the same answer, with the shorter candidate built only
+ * when the first one does not fit (most sentences fit at once).
+ */
+function fits(c: string): boolean {
+  return c.length <= MAX_REASON;
+}
+function cut(last: string): string {
+  return fits(last) ? last : `${last.slice(0, MAX_REASON - 1)}…`;
 }
 
 /** An artifact for a sentence: digests shortened, long names cut in the middle. */
 export function show(raw: string, max = 90): string {
-  const s = shortenDigests(raw);
+  return middle(shortenDigests(raw), max);
+}
+
+/** {@link show} for a recognised artifact (its digest is known, so it is not scanned for). */
+function showArtifact(a: RecognisedArtifact, max = 90): string {
+  return middle(shortenArtifact(a), max);
+}
+
+function middle(s: string, max: number): string {
   if (s.length <= max) return s;
   const half = Math.floor((max - 1) / 2);
   return `${s.slice(0, half)}…${s.slice(s.length - half)}`;
@@ -36,15 +54,15 @@ export function nothingToRun(): string {
 }
 
 export function approved(ref: string, artifacts: number): string {
-  if (artifacts === 0) return fit(`${ref} is approved.`);
-  return fit(`${ref} is approved and its approval covers ${artifacts === 1 ? 'the deployed artifact' : `all ${artifacts} deployed artifacts`}.`);
+  if (artifacts === 0) return cut(`${ref} is approved.`);
+  return cut(`${ref} is approved and its approval covers ${artifacts === 1 ? 'the deployed artifact' : `all ${artifacts} deployed artifacts`}.`);
 }
 
 export function unapprovedPolicy(infra: Infrastructure, outcome: Outcome): string {
   const id = infra.id;
   switch (infra.policy) {
     case 'prevent':
-      return fit(`${id} requires approval (policy prevent).`);
+      return cut(`${id} requires approval (policy prevent).`);
     case 'warn':
       return outcome === 'deny'
         ? fit(`${id} requires a confirmation to deploy unapproved artifacts (policy warn): ${CONFIRM_HINT}, or get them approved.`)
@@ -77,21 +95,28 @@ export function unmatchedPolicy(infra: Infrastructure, action: UnmatchedAction, 
 
 function who(approvers: readonly string[] | undefined): string | undefined {
   if (!approvers || approvers.length === 0) return undefined;
-  const names = approvers.length > 2 ? [...approvers.slice(0, 2), 'another final approver'] : [...approvers];
-  const joined = names.join(' or ');
-  return approvers.some((a) => a.includes('(')) ? joined : `${joined} (final approver${approvers.length > 1 ? 's' : ''})`;
+  const first = approvers[0] as string;
+  const joined =
+    approvers.length === 1 ? first : approvers.length === 2 ? `${first} or ${approvers[1] as string}` : `${first} or ${approvers[1] as string} or another final approver`;
+  let described = false;
+  for (const a of approvers) if (a.includes('(')) described = true;
+  return described ? joined : `${joined} (final approver${approvers.length > 1 ? 's' : ''})`;
 }
 
 export function notApproved(ref: string, status: SignoffStatus, approvers: readonly string[] | undefined, reviewUrl: string | undefined): string {
   const head = `${ref} is not approved: its sign-off is ${status}.`;
-  const person = who(approvers);
   const where = reviewUrl !== undefined ? ` at ${reviewUrl}` : ' in signoff';
-  const candidates = [
-    ...(person ? [`${head} Ask ${person} to review it${where}.`, `${head} Ask ${who(approvers?.slice(0, 1))} to review it${where}.`] : []),
-    `${head} Get it reviewed${where}.`,
-    `${head} Get it reviewed in signoff.`,
-  ];
-  return fit(...candidates);
+  // The candidates in order, each built only when the one before does not fit.
+  const person = who(approvers);
+  if (person !== undefined) {
+    const ask = `${head} Ask ${person} to review it${where}.`;
+    if (fits(ask)) return ask;
+    const askOne = `${head} Ask ${who(approvers?.slice(0, 1))} to review it${where}.`;
+    if (fits(askOne)) return askOne;
+  }
+  const get = `${head} Get it reviewed${where}.`;
+  if (fits(get)) return get;
+  return cut(`${head} Get it reviewed in signoff.`);
 }
 
 export function unknownRef(ref: string, hasArtifacts: boolean): string {
@@ -114,26 +139,42 @@ export type ArtifactMode =
   | { kind: 'approved'; ref: string; covered: ReadonlySet<string> }
   | { kind: 'unapproved'; ref: string; itemDigests: ReadonlySet<string> };
 
-/** One sentence per artifact that stands in the way, most actionable first, deduplicated. */
-export function artifactProblems(seen: readonly { raw: string; parsed?: Artifact; problem?: string }[], mode: ArtifactMode): string[] {
-  const out: string[] = [];
-  const done = new Set<string>();
+/**
+ * One sentence per artifact that stands in the way, most actionable first, deduplicated. Appends
+ * to `out` (the decision's reasons) and returns it.
+ */
+export function artifactProblems(seen: readonly RecognisedArtifact[], mode: ArtifactMode, out: string[] = []): string[] {
+  let lines = 0;
   let more = 0;
-  for (const { raw, parsed, problem } of seen) {
-    if (done.has(raw)) continue;
-    done.add(raw);
-    const line = artifactProblem(raw, parsed, problem, mode);
+  // Deduplicated by string: a linear look back for the usual handful, a set for long lists.
+  const done = seen.length > 8 ? new Set<string>() : undefined;
+  for (let i = 0; i < seen.length; i++) {
+    const a = seen[i] as RecognisedArtifact;
+    if (done !== undefined) {
+      if (done.has(a.raw)) continue;
+      done.add(a.raw);
+    } else if (seenBefore(seen, i)) continue;
+    const line = artifactProblem(a, mode);
     if (line === undefined) continue;
-    if (out.length < MAX_ARTIFACT_REASONS) out.push(line);
-    else more++;
+    if (lines < MAX_ARTIFACT_REASONS) {
+      out.push(line);
+      lines++;
+    } else more++;
   }
   if (more > 0) out.push(`${more} more artifact${more === 1 ? ' is' : 's are'} not covered either.`);
   return out;
 }
 
-function artifactProblem(raw: string, parsed: Artifact | undefined, problem: string | undefined, mode: ArtifactMode): string | undefined {
+function seenBefore(seen: readonly RecognisedArtifact[], i: number): boolean {
+  const raw = (seen[i] as RecognisedArtifact).raw;
+  for (let j = 0; j < i; j++) if ((seen[j] as RecognisedArtifact).raw === raw) return true;
+  return false;
+}
+
+function artifactProblem(a: RecognisedArtifact, mode: ArtifactMode): string | undefined {
+  const { raw, parsed } = a;
   if (!parsed) {
-    return fit(`${quote(raw)} is neither an image reference nor a storage URI (${problem ?? 'invalid'}), so it cannot match an approval.`, `${quote(raw, 60)} is neither an image reference nor a storage URI, so it cannot match an approval.`);
+    return fit(`${quote(raw)} is neither an image reference nor a storage URI (${a.problem ?? 'invalid'}), so it cannot match an approval.`, `${quote(raw, 60)} is neither an image reference nor a storage URI, so it cannot match an approval.`);
   }
   if (parsed.key === undefined) {
     const name = parsed.name ?? raw;
@@ -144,15 +185,16 @@ function artifactProblem(raw: string, parsed: Artifact | undefined, problem: str
   }
   switch (mode.kind) {
     case 'unmatched':
-      return fit(`${show(raw)} matches no governed item.`);
-    case 'approved':
+      return cut(`${showArtifact(a)} matches no governed item.`);
+    case 'approved': {
       if (mode.covered.has(parsed.key)) return undefined;
-      return fit(
-        `${show(raw)} is not among the digests approved for ${mode.ref}; the approval covers exactly the digests it was given.`,
-        `${show(raw, 60)} is not among the digests approved for ${mode.ref}.`,
-      );
-    case 'unapproved':
+      const long = `${showArtifact(a)} is not among the digests approved for ${mode.ref}; the approval covers exactly the digests it was given.`;
+      return fits(long) ? long : cut(`${showArtifact(a, 60)} is not among the digests approved for ${mode.ref}.`);
+    }
+    case 'unapproved': {
       if (mode.itemDigests.has(parsed.key)) return undefined;
-      return fit(`${show(raw)} is not one of the artifacts of ${mode.ref}, so its approval would not cover it.`, `${show(raw, 60)} is not one of the artifacts of ${mode.ref}.`);
+      const long = `${showArtifact(a)} is not one of the artifacts of ${mode.ref}, so its approval would not cover it.`;
+      return fits(long) ? long : cut(`${showArtifact(a, 60)} is not one of the artifacts of ${mode.ref}.`);
+    }
   }
 }

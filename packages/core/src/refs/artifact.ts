@@ -190,6 +190,24 @@ export function shortenDigests(text: string): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
+/**
+ * {@link shortenDigests} of a recognised artifact's string, without scanning it when the answer
+ * is known: an image (or bare digest) whose key is a valid sha256 digest (64 lowercase hex) at
+ * the very end, preceded by `@` (or nothing), and with no other `sha` before it, is shortened
+ * there and only there.
+ */
+export function shortenArtifact(a: RecognisedArtifact): string {
+  const raw = a.raw;
+  const key = a.parsed?.key;
+  if (key !== undefined && key.length === 71 && a.parsed?.kind !== 'uri') {
+    const at = raw.length - 71;
+    if (at >= 0 && raw.indexOf('sha') === at && (at === 0 || raw.charCodeAt(at - 1) === 64) && raw.endsWith(key) && key.startsWith('sha256:')) {
+      return `${raw.slice(0, at + 19)}…`;
+    }
+  }
+  return shortenDigests(raw);
+}
+
 function clip(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
