@@ -7,6 +7,7 @@ import {
   type FieldIssue,
   type GovernanceService,
   type Scope,
+  type SignoffError,
 } from '@signoff/core';
 import { asyncHandler } from './async-handler.js';
 import { sendJson, sendProblem, unauthenticated } from './problem.js';
@@ -41,7 +42,30 @@ function hasBody(req: Request): boolean {
 
 const isJson = (req: Request): boolean => req.is(['application/json', 'application/*+json']) !== false;
 
-function parsePart<T>(
+/** The 403 for an API key without any of the route's scopes. */
+export function scopeProblem(route: Pick<ApiRoute, 'scopes' | 'operationId'>): SignoffError {
+  return {
+    code: 'FORBIDDEN',
+    message:
+      route.scopes.length === 0
+        ? `${route.operationId} cannot be called with an API key.`
+        : `This API key needs one of the scopes ${route.scopes.join(', ')} (or admin) for ${route.operationId}.`,
+  };
+}
+
+/** The 400 naming the first five offending fields (all of them in `issues`). */
+export function validationProblem(issues: FieldIssue[]): SignoffError {
+  return {
+    code: 'VALIDATION',
+    message: `Invalid request: ${issues
+      .slice(0, 5)
+      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(body)'}: ${i.message}`)
+      .join('; ')}`,
+    issues,
+  };
+}
+
+export function parsePart<T>(
   schema: z.ZodType<T> | undefined,
   value: unknown,
   location: 'params' | 'query' | 'body',
@@ -73,13 +97,7 @@ export function routeHandler(route: ApiRoute, deps: ApiRouterDeps): RequestHandl
       return;
     }
     if (actor.kind === 'apiKey' && !scopesAllow(route, actor.scopes)) {
-      sendProblem(req, res, {
-        code: 'FORBIDDEN',
-        message:
-          route.scopes.length === 0
-            ? `${route.operationId} cannot be called with an API key.`
-            : `This API key needs one of the scopes ${route.scopes.join(', ')} (or admin) for ${route.operationId}.`,
-      });
+      sendProblem(req, res, scopeProblem(route));
       return;
     }
     if (bodyMethod && hasBody(req) && !isJson(req)) {
@@ -97,14 +115,7 @@ export function routeHandler(route: ApiRoute, deps: ApiRouterDeps): RequestHandl
     const query = route.query ? parsePart(route.query, { ...req.query }, 'query', issues) : undefined;
     const body = parsePart(route.body, (req.body as unknown) ?? {}, 'body', issues);
     if (issues.length > 0) {
-      sendProblem(req, res, {
-        code: 'VALIDATION',
-        message: `Invalid request: ${issues
-          .slice(0, 5)
-          .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(body)'}: ${i.message}`)
-          .join('; ')}`,
-        issues,
-      });
+      sendProblem(req, res, validationProblem(issues));
       return;
     }
 
