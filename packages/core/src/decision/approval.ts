@@ -1,5 +1,6 @@
 import type { Item } from '../schemas/item.js';
 import type { Signoff, SignoffStatus } from '../signoff/schema.js';
+import { internalise } from '../refs/artifact.js';
 
 /** Where an item stands for a deployment: the sign-off status that counts and what it approved. */
 export interface ItemApproval {
@@ -82,7 +83,9 @@ const approvedSets = new WeakMap<Signoff, ReadonlySet<string>>();
 function approvedSet(so: Signoff): ReadonlySet<string> {
   let set = approvedSets.get(so);
   if (!set) {
-    set = new Set(so.approvedDigests ?? []);
+    const fresh = new Set<string>();
+    for (const d of so.approvedDigests ?? []) fresh.add(internalise(d));
+    set = fresh;
     approvedSets.set(so, set);
   }
   return set;

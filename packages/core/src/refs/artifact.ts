@@ -62,20 +62,35 @@ function recognise(raw: string): Result<Artifact> {
     if (!URI_RE.test(input)) {
       return err('VALIDATION', `"${clip(raw)}" is not a valid storage URI: it contains whitespace or has no path`, [{ path: [], message: 'invalid URI' }]);
     }
-    return ok({ raw, kind: 'uri', key: uriKey(input), pinned: true });
+    return ok({ raw, kind: 'uri', key: internalise(uriKey(input)), pinned: true });
   }
   if (!input.includes('/') && !input.includes('@') && (BARE_DIGEST_RE.test(input) || DIGEST_LIKE_RE.test(input))) {
     const problem = digestProblem(input);
     if (problem) return err('VALIDATION', `"${clip(raw)}" is not a valid digest: ${problem}`, [{ path: [], message: problem }]);
-    return ok({ raw, kind: 'digest', key: input, pinned: true });
+    return ok({ raw, kind: 'digest', key: internalise(input), pinned: true });
   }
   const image = parseImageRef(input);
   if (!image.ok) return image;
   const { digest, repository, name, tag } = image.value;
   const artifact: Artifact = { raw, kind: 'image', pinned: digest !== undefined, repository, name };
-  if (digest !== undefined) artifact.key = digest;
+  if (digest !== undefined) artifact.key = internalise(digest);
   if (tag !== undefined) artifact.tag = tag;
   return ok(artifact);
+}
+
+/**
+ * The one copy of a string that V8 keeps in its string table (property names are kept there).
+ * Two such copies of equal strings are the same object, so comparing them (a `Set.has` hit, a
+ * `===`) does not read their characters: the decision compares each deployed key with the
+ * approved ones, which are spread over the heap with their item records. Array-index-like
+ * strings are returned as they are (they are not names).
+ */
+export function internalise(s: string): string {
+  if (s.length < 11) return s;
+  const o: Record<string, true> = {};
+  o[s] = true;
+  for (const k in o) return k;
+  return s;
 }
 
 /** An artifact string as the decision sees it: recognised (`parsed`), or why it is not (`problem`). */

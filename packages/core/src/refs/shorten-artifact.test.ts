@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { recogniseArtifact, shortenArtifact, shortenDigests } from './artifact.js';
+import { internalise, recogniseArtifact, shortenArtifact, shortenDigests } from './artifact.js';
 
 const HEX = '0123456789abcdef';
 
@@ -28,5 +28,17 @@ describe('shortenArtifact', () => {
     expect(shortenArtifact(recogniseArtifact(`registry.example.com/shop/web@${d}`))).toBe('registry.example.com/shop/web@sha256:abababababab…');
     expect(shortenArtifact(recogniseArtifact(d))).toBe('sha256:abababababab…');
     expect(shortenArtifact(recogniseArtifact(` web@${d} `))).toBe(` web@sha256:abababababab… `);
+  });
+});
+
+describe('internalise', () => {
+  it('returns an equal string', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (s) => {
+        expect(internalise(s)).toBe(s);
+      }),
+      { numRuns: 500 },
+    );
+    expect(internalise('12345678901234')).toBe('12345678901234');
   });
 });
