@@ -1,6 +1,6 @@
 import type { Item } from '../schemas/item.js';
 import type { Signoff, SignoffStatus } from '../signoff/schema.js';
-import { internalise } from '../refs/artifact.js';
+import { sharedKey } from '../refs/artifact.js';
 
 /** Where an item stands for a deployment: the sign-off status that counts and what it approved. */
 export interface ItemApproval {
@@ -84,7 +84,7 @@ function approvedSet(so: Signoff): ReadonlySet<string> {
   let set = approvedSets.get(so);
   if (!set) {
     const fresh = new Set<string>();
-    for (const d of so.approvedDigests ?? []) fresh.add(internalise(d));
+    for (const d of so.approvedDigests ?? []) fresh.add(sharedKey(d));
     set = fresh;
     approvedSets.set(so, set);
   }

@@ -1,7 +1,7 @@
 import type { ArtifactVerdict, Decision, DecisionRequest, Outcome } from './schema.js';
 import type { Infrastructure, Policy, UnmatchedAction } from '../schemas/infrastructure.js';
 import type { Item } from '../schemas/item.js';
-import { internalise, recogniseArtifacts, type Artifact, type RecognisedArtifact } from '../refs/artifact.js';
+import { sharedKey, recogniseArtifacts, type Artifact, type RecognisedArtifact } from '../refs/artifact.js';
 import { itemApproval } from './approval.js';
 import * as say from './reasons.js';
 
@@ -137,7 +137,7 @@ function digestSet(digests: readonly string[]): ReadonlySet<string> {
   let set = digestSets.get(digests);
   if (set === undefined) {
     const fresh = new Set<string>();
-    for (const d of digests) fresh.add(internalise(d));
+    for (const d of digests) fresh.add(sharedKey(d));
     set = fresh;
     digestSets.set(digests, set);
   }

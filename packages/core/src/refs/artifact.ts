@@ -62,34 +62,34 @@ function recognise(raw: string): Result<Artifact> {
     if (!URI_RE.test(input)) {
       return err('VALIDATION', `"${clip(raw)}" is not a valid storage URI: it contains whitespace or has no path`, [{ path: [], message: 'invalid URI' }]);
     }
-    return ok({ raw, kind: 'uri', key: internalise(uriKey(input)), pinned: true });
+    return ok({ raw, kind: 'uri', key: sharedKey(uriKey(input)), pinned: true });
   }
   if (!input.includes('/') && !input.includes('@') && (BARE_DIGEST_RE.test(input) || DIGEST_LIKE_RE.test(input))) {
     const problem = digestProblem(input);
     if (problem) return err('VALIDATION', `"${clip(raw)}" is not a valid digest: ${problem}`, [{ path: [], message: problem }]);
-    return ok({ raw, kind: 'digest', key: internalise(input), pinned: true });
+    return ok({ raw, kind: 'digest', key: sharedKey(input), pinned: true });
   }
   const image = parseImageRef(input);
   if (!image.ok) return image;
   const { digest, repository, name, tag } = image.value;
   const artifact: Artifact = { raw, kind: 'image', pinned: digest !== undefined, repository, name };
-  if (digest !== undefined) artifact.key = internalise(digest);
+  if (digest !== undefined) artifact.key = sharedKey(digest);
   if (tag !== undefined) artifact.tag = tag;
   return ok(artifact);
 }
 
 /**
- * The one copy of a string that V8 keeps in its string table (property names are kept there).
- * Two such copies of equal strings are the same object, so comparing them (a `Set.has` hit, a
- * `===`) does not read their characters: the decision compares each deployed key with the
- * approved ones, which are spread over the heap with their item records. Array-index-like
- * strings are returned as they are (they are not names).
+ * One shared copy of each matching key (bounded): the recognised artifacts' keys and the sets of
+ * approved digests the decision builds hold the same string objects, so a covered digest is found
+ * by identity (`Set.has` compares identity first) without reading the characters of a string
+ * allocated elsewhere on the heap with its item record. A key evicted from here and seen again
+ * gets a new copy: then the comparison reads the characters, as it would without this.
  */
-export function internalise(s: string): string {
-  if (s.length < 11) return s;
-  const o: Record<string, true> = {};
-  o[s] = true;
-  for (const k in o) return k;
+const sharedKeys = new BoundedCache<string>(65_536, 300);
+export function sharedKey(s: string): string {
+  const c = sharedKeys.get(s);
+  if (c !== undefined) return c;
+  sharedKeys.set(s, s);
   return s;
 }
 

@@ -37,5 +37,9 @@ describe('BoundedCache keyed by a sample hash', () => {
   it('spreads image references over distinct hashes', () => {
     const refs = Array.from({ length: 5000 }, (_, i) => `registry.example.com/team${i % 7}/app:1.${i}.0`);
     expect(new Set(refs.map(sampleHash)).size).toBeGreaterThan(4990);
+    // One digest under many tags: the tag sits just before the 72 characters of @sha256:<hex>.
+    const digest = `@sha256:${'e'.repeat(64)}`;
+    const tagged = Array.from({ length: 5000 }, (_, i) => `registry.example.com/team/app:run${10000 + i}${digest}`);
+    expect(new Set(tagged.map(sampleHash)).size).toBeGreaterThan(4990);
   });
 });

@@ -90,9 +90,10 @@ export const MAX_CHAIN = 8;
 
 /**
  * A cheap 30-bit hash of a string (a small integer, so a `Map` keyed by it does not hash the
- * string again): its length, its last 8 characters and 8 more spread evenly over the rest (all of
- * them when there are at most 16). Strings that differ only elsewhere collide, which costs a
- * comparison of the full keys: image references differ in their digest or tag, at the end.
+ * string again): its length, its last 8 characters, the 8 before the last 72 (where a tag ends
+ * when a sha256 digest follows), and 8 more spread evenly over the rest (all of them when there
+ * are at most 16). Image references differ in their digest or tag, which this reads; strings that
+ * differ only elsewhere collide, which costs a comparison of the full keys.
  */
 export function sampleHash(s: string): number {
   const n = s.length;
@@ -101,6 +102,7 @@ export function sampleHash(s: string): number {
     for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x85ebca6b);
   } else {
     for (let i = n - 8; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x85ebca6b);
+    if (n >= 80) for (let i = n - 80; i < n - 72; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x27d4eb2f);
     const step = (n - 8) >> 3;
     for (let i = 0; i < 8 * step; i += step) h = Math.imul(h ^ s.charCodeAt(i), 0xc2b2ae35);
   }
