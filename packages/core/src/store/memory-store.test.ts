@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ok } from '../result.js';
 import { createMemoryStore } from './memory-store.js';
-import { Interner } from './engine.js';
+import { Interner, internString, nestedTransactionGuard } from './engine.js';
 import { describeStoreConformance } from './conformance.js';
 import { testItem, testProject } from './test-data.js';
 
@@ -72,3 +72,29 @@ describe('createMemoryStore', () => {
 });
 
 describeStoreConformance('memory', () => createMemoryStore());
+
+describe('nestedTransactionGuard', () => {
+  it('is on from Node 24 (AsyncContextFrame), off before it, and follows SIGNOFF_STORE_GUARD either way', () => {
+    expect(nestedTransactionGuard('24.11.0', {}, [])).toBe(true);
+    expect(nestedTransactionGuard('25.0.0', {}, [])).toBe(true);
+    expect(nestedTransactionGuard('24.11.0', {}, ['--no-async-context-frame'])).toBe(false);
+    expect(nestedTransactionGuard('20.20.2', {}, [])).toBe(false);
+    expect(nestedTransactionGuard('22.12.0', {}, [])).toBe(false);
+    expect(nestedTransactionGuard('20.20.2', { SIGNOFF_STORE_GUARD: '1' }, [])).toBe(true);
+    expect(nestedTransactionGuard('24.11.0', { SIGNOFF_STORE_GUARD: '0' }, [])).toBe(false);
+  });
+
+  it('is on in this test run (the suites set SIGNOFF_STORE_GUARD=1), so the conformance suite checks it on every runtime', () => {
+    expect(process.env.SIGNOFF_STORE_GUARD).toBe('1');
+    expect(nestedTransactionGuard()).toBe(true);
+  });
+});
+
+describe('internString', () => {
+  it('returns an equal string for every value, including property names with special meaning', () => {
+    for (const s of ['', 'a', '__proto__', 'constructor', '0', '42', '4294967295', 'sha256:' + 'ab'.repeat(32), 'x'.repeat(300), 'ünïcödé ✓']) {
+      expect(internString(s)).toBe(s);
+      expect(internString(s.split('').join(''))).toBe(s);
+    }
+  });
+});
