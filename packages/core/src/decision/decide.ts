@@ -1,7 +1,7 @@
 import type { ArtifactVerdict, Decision, DecisionRequest, Outcome } from './schema.js';
 import type { Infrastructure, Policy, UnmatchedAction } from '../schemas/infrastructure.js';
 import type { Item } from '../schemas/item.js';
-import { sharedKey, recogniseArtifacts, type Artifact, type RecognisedArtifact } from '../refs/artifact.js';
+import { sharedKey, recogniseArtifacts, type RecognisedArtifact } from '../refs/artifact.js';
 import { itemApproval } from './approval.js';
 import * as say from './reasons.js';
 
@@ -70,7 +70,7 @@ export function decide(
   const policy = infrastructure.policy;
 
   if (!item) {
-    const artifacts = seen.map((s) => verdict(s.raw, s.parsed, false));
+    const artifacts = seen.map((s) => verdict(s, false));
     if (seen.length === 0 && context.unknownItemRef === undefined) {
       return result(infrastructure, context, 'allow', 'Unmatched', false, artifacts, [say.nothingToRun()], false);
     }
@@ -89,19 +89,22 @@ export function decide(
   const artifacts: ArtifactVerdict[] = new Array<ArtifactVerdict>(seen.length);
   for (let i = 0; i < seen.length; i++) {
     const s = seen[i] as Seen;
-    const covered = approval.approved && s.parsed?.key !== undefined && approval.approvedDigests.has(s.parsed.key);
+    const covered = approval.approved && s.key !== undefined && approval.approvedDigests.has(s.key);
     if (!covered) approved = false;
-    artifacts[i] = verdict(s.raw, s.parsed, covered);
+    artifacts[i] = verdict(s, covered);
   }
 
-  let decision: Decision;
+  let outcome: Outcome;
+  let confirmed: boolean;
+  let reasons: string[];
   if (approved) {
-    const reasons = [say.approved(ref, artifacts.length)];
+    outcome = 'allow';
+    confirmed = false;
+    reasons = [say.approved(ref, artifacts.length)];
     if (context.unknownItemRef !== undefined) reasons.push(say.unknownRefMatchedByDigest(context.unknownItemRef, ref));
-    decision = result(infrastructure, context, 'allow', approval.status, true, artifacts, reasons, false);
   } else {
-    const { outcome, confirmed } = policy === 'prevent' ? DENY : policy === 'warn' ? warnOrDeny(infrastructure, request) : ALLOW;
-    const reasons = [say.unapprovedPolicy(infrastructure, outcome)];
+    ({ outcome, confirmed } = policy === 'prevent' ? DENY : policy === 'warn' ? warnOrDeny(infrastructure, request) : ALLOW);
+    reasons = [say.unapprovedPolicy(infrastructure, outcome)];
     if (!approval.approved) reasons.push(say.notApproved(ref, approval.status, context.approvers, context.reviewUrl));
     say.artifactProblems(
       seen,
@@ -110,11 +113,15 @@ export function decide(
     );
     if (context.unknownItemRef !== undefined) reasons.push(say.unknownRefMatchedByDigest(context.unknownItemRef, ref));
     if (confirmed && request.confirmation) reasons.push(say.confirmedWith(request.confirmation.reason));
-    decision = result(infrastructure, context, outcome, approval.status, false, artifacts, reasons, confirmed);
   }
-  decision.item = { id: item.id, kind: item.kind, ref, projectId: item.projectId };
-  if (context.reviewUrl !== undefined) decision.reviewUrl = context.reviewUrl;
-  return decision;
+  // Built in its final shape, fields in the same order as `result` and then item, reviewUrl.
+  const about = { id: item.id, kind: item.kind, ref, projectId: item.projectId };
+  const signoffStatus = approval.status;
+  const decidedAt = context.now;
+  const reviewUrl = context.reviewUrl;
+  return reviewUrl !== undefined
+    ? { outcome, policy, infrastructureId: infrastructure.id, signoffStatus, approved, artifacts, reasons, confirmed, decidedAt, item: about, reviewUrl }
+    : { outcome, policy, infrastructureId: infrastructure.id, signoffStatus, approved, artifacts, reasons, confirmed, decidedAt, item: about };
 }
 
 /** One object shape for every decision (optional fields are added by the caller). */
@@ -144,8 +151,7 @@ function digestSet(digests: readonly string[]): ReadonlySet<string> {
   return set;
 }
 
-function verdict(raw: string, parsed: Readonly<Artifact> | undefined, covered: boolean): ArtifactVerdict {
-  const v: ArtifactVerdict = { artifact: raw, covered, pinned: parsed?.pinned ?? false };
-  if (parsed?.key !== undefined) v.key = parsed.key;
-  return v;
+/** Built in its final shape (a property added afterwards would cost a hidden-class change). */
+function verdict(s: Seen, covered: boolean): ArtifactVerdict {
+  return s.key !== undefined ? { artifact: s.raw, covered, pinned: s.pinned, key: s.key } : { artifact: s.raw, covered, pinned: s.pinned };
 }

@@ -93,8 +93,7 @@ function classifyRef(ref: string): Classified {
 function deployedKeys(artifacts: readonly string[]): readonly string[] {
   const keys: string[] = [];
   const seen = artifacts.length > 16 ? new Set<string>() : undefined;
-  for (const { parsed } of recogniseArtifacts(artifacts)) {
-    const key = parsed?.key;
+  for (const { key } of recogniseArtifacts(artifacts)) {
     if (key === undefined) continue;
     if (seen) {
       if (seen.has(key)) continue;

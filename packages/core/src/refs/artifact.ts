@@ -98,6 +98,9 @@ export interface RecognisedArtifact {
   readonly raw: string;
   readonly parsed?: Readonly<Artifact>;
   readonly problem?: string;
+  /** `parsed.key` and `parsed.pinned` (false when not recognised), at hand for the hot path. */
+  readonly key?: string;
+  readonly pinned: boolean;
 }
 
 /**
@@ -117,7 +120,10 @@ export function recogniseArtifact(raw: string): RecognisedArtifact {
   let r = recognised.get(raw);
   if (r === undefined) {
     const p = recognise(raw);
-    r = p.ok ? { raw, parsed: p.value } : { raw, problem: p.error.issues?.[0]?.message ?? p.error.message };
+    // One object shape for both answers.
+    r = p.ok
+      ? { raw, parsed: p.value, problem: undefined, key: p.value.key, pinned: p.value.pinned }
+      : { raw, parsed: undefined, problem: p.error.issues?.[0]?.message ?? p.error.message, key: undefined, pinned: false };
     recognised.set(raw, r);
   }
   return r;
@@ -151,7 +157,7 @@ export function recogniseArtifacts(raws: readonly string[]): readonly Recognised
 
 /** The matching key of an artifact string, or `undefined` (unpinned image, invalid input). */
 export function artifactKey(raw: string): string | undefined {
-  return recogniseArtifact(raw).parsed?.key;
+  return recogniseArtifact(raw).key;
 }
 
 /**
