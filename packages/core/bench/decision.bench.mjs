@@ -12,10 +12,12 @@
 //
 // Each size runs in its own child process (started with --expose-gc; the heap is collected
 // before each cell), so a row does not inherit the garbage and heap layout of the rows before
-// it. --in-process runs every size in this process, one after the other, as earlier versions did.
+// it; in 3 rounds (the sizes take turns, each round times a third of the calls, the medians are
+// over all of them), so a change in the machine's load falls on every size alike.
+// --in-process runs every size in this process, one after the other, as earlier versions did.
 //
 // Run: npx tsc -b packages/core && node packages/core/bench/decision.bench.mjs
-// Options: --sizes 1000,10000,100000 --calls 50000 --json --in-process
+// Options: --sizes 1000,10000,100000 --calls 50000 --rounds 3 --json --in-process
 //          --dist <path to a built index.js> (compare another build with the same bench)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,7 +32,8 @@ const opt = (name, dflt) => {
 };
 const SIZES = opt('sizes', '1000,10000,100000').split(',').map(Number);
 const CALLS = Number(opt('calls', '50000'));
-const WARMUP = Math.min(20_000, CALLS);
+const ROUNDS = Math.max(1, Number(opt('rounds', '3')));
+const WARMUP = Number(opt('warmup', String(Math.min(20_000, CALLS))));
 const DIST = opt('dist', undefined);
 const CHILD = opt('child', undefined);
 const IN_PROCESS = args.includes('--in-process');
@@ -187,12 +190,12 @@ function measureSync(texts, fn) {
   const ns = new Float64Array(CALLS);
   for (let i = 0; i < WARMUP; i++) sink = fn(JSON.parse(texts[i % texts.length]));
   for (let i = 0; i < CALLS; i++) {
-    const r = JSON.parse(texts[i % texts.length]);
+    const r = JSON.parse(texts[(WARMUP + i) % texts.length]);
     const t0 = process.hrtime.bigint();
     sink = fn(r);
     ns[i] = Number(process.hrtime.bigint() - t0);
   }
-  return stats(ns);
+  return ns;
 }
 
 async function measureAsync(texts, fn) {
@@ -200,12 +203,12 @@ async function measureAsync(texts, fn) {
   const ns = new Float64Array(CALLS);
   for (let i = 0; i < WARMUP; i++) sink = await fn(JSON.parse(texts[i % texts.length]));
   for (let i = 0; i < CALLS; i++) {
-    const r = JSON.parse(texts[i % texts.length]);
+    const r = JSON.parse(texts[(WARMUP + i) % texts.length]);
     const t0 = process.hrtime.bigint();
     sink = await fn(r);
     ns[i] = Number(process.hrtime.bigint() - t0);
   }
-  return stats(ns);
+  return ns;
 }
 
 const outcomes = { allow: 0, warn: 0, deny: 0 };
@@ -238,8 +241,8 @@ async function measureSize(size) {
   // (their entries are spread over more memory: compare the Map.get baseline across rows).
   const hot = measureSync(requestTexts(items.slice(0, 1000)), viaMapsFn);
   // Cold: every image string is new (a unique tag before the digest), so nothing is remembered
-  // from an earlier call and each artifact is parsed.
-  const fresh = Array.from({ length: CALLS }, (_, i) => {
+  // from an earlier call and each artifact is parsed (the warm-up calls use other strings).
+  const fresh = Array.from({ length: WARMUP + CALLS }, (_, i) => {
     const r = requestFor(items, i);
     return JSON.stringify({ ...r, artifacts: r.artifacts.map((a) => a.replace('@', `:run${size}-${i}@`)) });
   });
@@ -256,26 +259,47 @@ async function measureSize(size) {
   return { size, mapGet, stringify, viaMaps, hot, cold, viaStore, loadMs, outcomes };
 }
 
+const CELLS = ['mapGet', 'stringify', 'viaMaps', 'hot', 'cold', 'viaStore'];
+
 if (CHILD !== undefined) {
   const row = await measureSize(Number(CHILD));
   if (sink === Symbol.for('never')) row.sink = true;
-  console.log(JSON.stringify(row));
-  process.exit(0);
+  for (const c of CELLS) row[c] = Array.from(row[c], Math.round);
+  // Written before exiting: a pipe takes the samples asynchronously.
+  process.stdout.write(`${JSON.stringify(row)}\n`, () => process.exit(0));
+  await new Promise(() => {});
+}
+
+/** A row from the samples of every round: medians and p99 over all of them, and each round's median. */
+function summarise(size, parts) {
+  const row = { size, loadMs: Math.max(...parts.map((p) => p.loadMs)), rounds: parts.length };
+  for (const c of CELLS) {
+    row[c] = stats(Float64Array.from(parts.flatMap((p) => Array.from(p[c]))));
+    row[c].roundMedians = parts.map((p) => stats(Float64Array.from(p[c])).median);
+  }
+  return row;
 }
 
 const rows = [];
 if (IN_PROCESS) {
-  for (const size of SIZES) rows.push(await measureSize(size));
+  for (const size of SIZES) rows.push(summarise(size, [await measureSize(size)]));
 } else {
+  // Each size in its own process, ROUNDS times, the sizes taking turns: a change in the machine's
+  // load during the run then falls on every size alike. Each round times CALLS / ROUNDS calls.
   const self = fileURLToPath(import.meta.url);
-  for (const size of SIZES) {
-    const childArgs = ['--expose-gc', self, '--child', String(size), '--calls', String(CALLS), ...(DIST !== undefined ? ['--dist', DIST] : [])];
-    const run = spawnSync(process.execPath, childArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-    if (run.status !== 0) throw new Error(`the ${size} items run failed (exit ${run.status})`);
-    const row = JSON.parse(run.stdout.trim().split('\n').pop());
-    for (const k of Object.keys(outcomes)) outcomes[k] += row.outcomes[k];
-    rows.push(row);
+  const perRound = Math.ceil(CALLS / ROUNDS);
+  const parts = new Map(SIZES.map((size) => [size, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const size of SIZES) {
+      const childArgs = ['--expose-gc', self, '--child', String(size), '--calls', String(perRound), '--warmup', String(WARMUP), ...(DIST !== undefined ? ['--dist', DIST] : [])];
+      const run = spawnSync(process.execPath, childArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+      if (run.status !== 0) throw new Error(`the ${size} items run failed (exit ${run.status})`);
+      const part = JSON.parse(run.stdout.trim().split('\n').pop());
+      for (const k of Object.keys(outcomes)) outcomes[k] += part.outcomes[k];
+      parts.get(size).push(part);
+    }
   }
+  for (const size of SIZES) rows.push(summarise(size, parts.get(size)));
 }
 
 const base = rows[0];
@@ -303,10 +327,11 @@ const table = [
 if (JSON_OUT) {
   console.log(JSON.stringify({ node: process.version, calls: CALLS, inProcess: IN_PROCESS, rows, outcomes }, null, 2));
 } else {
-  console.log(`decision time per call (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CALLS.toLocaleString('en-US')} timed calls per cell; request mix: 1/2 by reference approved or not, 1/4 by digests alone, 1/4 with a changed digest)`);
+  console.log(`decision time per call (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CALLS.toLocaleString('en-US')} timed calls per cell${IN_PROCESS ? ', all sizes in one process' : ` in ${ROUNDS} rounds, each size in its own process`}; request mix: 1/2 by reference approved or not, 1/4 by digests alone, 1/4 with a changed digest)`);
   console.log(`| ${table[0].join(' | ')} |`);
   console.log(`|${table[0].map(() => '---').join('|')}|`);
   for (const row of table.slice(1)) console.log(`| ${row.join(' | ')} |`);
+  if (rows[0].rounds > 1) for (const r of rows) console.log(`${r.size.toLocaleString('en-US')} items, decide+match (Maps) median of each round: ${r.viaMaps.roundMedians.map(f).join(' / ')} µs`);
   console.log(`outcomes (Maps runs): ${JSON.stringify(outcomes)}; target: median < 5 µs, flat (ratio ~1) as items grow`);
   console.log('cold: every artifact string is new to the process (nothing remembered), so each one is parsed');
   console.log('hot set: the same mix over 1,000 of the items, all of them indexed: the 1k row\'s work against the larger indexes');
