@@ -64,6 +64,32 @@ export class Interner {
   private readonly table = new Map<number, object[]>();
   private readonly hashes = new WeakMap<object, number>();
 
+  /**
+   * While a file loads: one copy of each equal string value of the items read (JSON.parse gives
+   * each occurrence its own: timestamps, user ids, statuses, digests repeated in approvals).
+   * Dropped after the load, so it keeps nothing alive.
+   */
+  private strings: Map<string, string> | undefined;
+
+  /** Runs `fn` with string sharing on (loading a file). */
+  loading<T>(fn: () => T): T {
+    this.strings = new Map();
+    try {
+      return fn();
+    } finally {
+      this.strings = undefined;
+    }
+  }
+
+  private string(s: string): string {
+    const strings = this.strings;
+    if (strings === undefined || s.length > 256) return s;
+    const known = strings.get(s);
+    if (known !== undefined) return known;
+    strings.set(s, s);
+    return s;
+  }
+
   /** A frozen copy of `record` whose sub-objects are shared with earlier records where equal. */
   record<T extends object>(record: T): T {
     const out: Record<string, unknown> = {};
@@ -80,7 +106,7 @@ export class Interner {
 
   /** `known`: found in the table (a parent is looked up only when all its object children were). */
   private node(v: unknown): { value: unknown; known: boolean } {
-    if (typeof v === 'string') return { value: internString(v), known: true };
+    if (typeof v === 'string') return { value: this.string(v), known: true };
     if (v === null || typeof v !== 'object') return { value: v, known: true };
     const array = Array.isArray(v);
     const entries: [string, unknown][] = array ? (v as unknown[]).map((c, i) => [String(i), c]) : Object.entries(v);
@@ -110,21 +136,6 @@ export class Interner {
     }
     return { value, known: false };
   }
-}
-
-/**
- * One copy of each equal string, through V8's own table of property names: a property key is
- * always stored as the one internalised string of its value, and that table is weak (unlike a
- * Map of our own, it keeps no string alive after the last record using it is gone). Records read
- * from a file otherwise hold a separate copy of every repeated value (timestamps, user ids,
- * statuses, digests): measured, most of an item's heap.
- */
-export function internString(s: string): string {
-  if (s.length > 256) return s;
-  const holder = Object.create(null) as Record<string, number>;
-  holder[s] = 0;
-  for (const k in holder) return k;
-  return s;
 }
 
 function mix(h: number, s: string): number {
@@ -219,6 +230,10 @@ export class StoreState {
    * `code` (STORE_CORRUPT for files, VALIDATION for in-memory initial data) naming the bad field.
    */
   load(data: StoreData, code: ErrorCode = ErrorCode.STORE_CORRUPT, source = 'store data'): void {
+    this.interner.loading(() => this.loadRecords(data, code, source));
+  }
+
+  private loadRecords(data: StoreData, code: ErrorCode, source: string): void {
     for (const c of collectionNames) {
       const list = data.collections[c] ?? [];
       if (!Array.isArray(list)) throw new SignoffFault(code, `${source}: collection "${c}" is not an array`);
