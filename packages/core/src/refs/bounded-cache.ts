@@ -20,6 +20,8 @@ export class BoundedCache<V> {
   private youngCount = 0;
   private oldCount = 0;
   private readonly half: number;
+  private lastKey: string | undefined;
+  private lastHash = 0;
 
   constructor(
     max: number,
@@ -31,6 +33,8 @@ export class BoundedCache<V> {
 
   get(key: string): V | undefined {
     const h = sampleHash(key);
+    this.lastKey = key;
+    this.lastHash = h;
     for (let e = this.young.get(h); e !== undefined; e = e.next) if (e.key === key) return e.value;
     if (this.oldCount === 0) return undefined;
     for (let e = this.old.get(h); e !== undefined; e = e.next) {
@@ -44,7 +48,8 @@ export class BoundedCache<V> {
 
   set(key: string, value: V): void {
     if (key.length > this.maxKeyLength) return;
-    this.insert(sampleHash(key), key, value);
+    // A miss is usually followed by the set of the same key: its hash is at hand.
+    this.insert(key === this.lastKey ? this.lastHash : sampleHash(key), key, value);
   }
 
   private insert(h: number, key: string, value: V): void {
@@ -72,6 +77,7 @@ export class BoundedCache<V> {
   }
 
   clear(): void {
+    this.lastKey = undefined;
     this.young.clear();
     this.old.clear();
     this.youngCount = 0;
