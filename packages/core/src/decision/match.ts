@@ -192,7 +192,26 @@ export function matchItemSync(request: Pick<DecisionRequest, 'item' | 'artifacts
     unknownItemRef = ref;
   }
   const keys = deployedKeys(request.artifacts);
-  const tally = new Tally();
-  for (const key of keys) tally.addAll(lookups.itemsByDigest(key));
-  return matched(tally.best(keys), unknownItemRef);
+  // Usually one item holds the deployed keys: the tally is started only when a second one does.
+  let only: Item | undefined;
+  let onlyCount = 0;
+  let tally: Tally | undefined;
+  for (const key of keys) {
+    const items = lookups.itemsByDigest(key);
+    if (tally !== undefined) {
+      tally.addAll(items);
+      continue;
+    }
+    for (const item of items) {
+      if (only === undefined || only.id === item.id) {
+        only ??= item;
+        onlyCount++;
+      } else if (tally === undefined) {
+        tally = new Tally();
+        for (let n = 0; n < onlyCount; n++) tally.addAll([only]);
+        tally.addAll([item]);
+      } else tally.addAll([item]);
+    }
+  }
+  return matched(tally !== undefined ? tally.best(keys) : only, unknownItemRef);
 }
