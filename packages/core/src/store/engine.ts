@@ -445,6 +445,8 @@ class Transaction implements StoreTx {
   /** collection → id → record, or null when removed in this transaction. */
   readonly writes = new Map<CollectionName, Map<string, AnyRecord | null>>();
   readonly auditInputs: AuditEventInput[] = [];
+  /** `collection NUL unique key` → the last record this transaction wrote with it. */
+  private readonly pendingKeys = new Map<string, AnyRecord>();
   failure: SignoffError | undefined;
   closed = false;
 
@@ -465,15 +467,16 @@ class Transaction implements StoreTx {
   }
 
   /** Resolves a unique index: the committed hit unless overwritten here, else a match among this transaction's writes. */
-  private unique(collection: CollectionName, committedId: string | undefined, matches: (r: AnyRecord) => boolean): AnyRecord | undefined {
+  private unique(collection: CollectionName, committedId: string | undefined, key: string, matches: (r: AnyRecord) => boolean): AnyRecord | undefined {
     const o = this.overlay(collection);
     if (committedId !== undefined) {
       if (!o?.has(committedId)) return this.state.table(collection).get(committedId);
       const mine = o.get(committedId);
       if (mine && matches(mine)) return mine;
     }
-    if (o) for (const r of o.values()) if (r && matches(r)) return r;
-    return undefined;
+    // This transaction's own writes holding the key (an entry is stale once its id was written again).
+    const pending = this.pendingKeys.get(`${collection}\u0000${key}`);
+    return pending && o?.get(pending.id) === pending && matches(pending) ? pending : undefined;
   }
 
   get<C extends CollectionName>(collection: C, id: string): Promise<Entity<C> | undefined> {
@@ -510,7 +513,7 @@ class Transaction implements StoreTx {
 
   projectByKey(key: string): Promise<Project | undefined> {
     return Promise.resolve(
-      this.unique('projects', this.state.projectIdByKey.get(key), (r) => (r as unknown as Project).key === key) as Project | undefined,
+      this.unique('projects', this.state.projectIdByKey.get(key), key, (r) => (r as unknown as Project).key === key) as Project | undefined,
     );
   }
 
@@ -521,7 +524,8 @@ class Transaction implements StoreTx {
       const i = r as unknown as Item;
       return i.projectId === project.id && i.name === name && i.version === version;
     };
-    return this.unique('items', this.state.itemIdByRef.get(refKey(project.id, name, version)), matches) as Item | undefined;
+    const ref = refKey(project.id, name, version);
+    return this.unique('items', this.state.itemIdByRef.get(ref), ref, matches) as Item | undefined;
   }
 
   itemsByDigest(key: string): Promise<Item[]> {
@@ -550,13 +554,13 @@ class Transaction implements StoreTx {
 
   userByUsername(username: string): Promise<User | undefined> {
     return Promise.resolve(
-      this.unique('users', this.state.userIdByUsername.get(username), (r) => (r as unknown as User).username === username) as User | undefined,
+      this.unique('users', this.state.userIdByUsername.get(username), username, (r) => (r as unknown as User).username === username) as User | undefined,
     );
   }
 
   apiKeyByPrefix(prefix: string): Promise<ApiKey | undefined> {
     return Promise.resolve(
-      this.unique('apiKeys', this.state.apiKeyIdByPrefix.get(prefix), (r) => (r as unknown as ApiKey).prefix === prefix) as ApiKey | undefined,
+      this.unique('apiKeys', this.state.apiKeyIdByPrefix.get(prefix), prefix, (r) => (r as unknown as ApiKey).prefix === prefix) as ApiKey | undefined,
     );
   }
 
@@ -576,19 +580,23 @@ class Transaction implements StoreTx {
     const v = validateRecord(collection, record);
     if (!v.ok) this.fail(v.error);
     const rec = collection === 'items' ? this.state.interner.record(v.value) : deepFreeze(v.value as unknown as AnyRecord);
-    this.checkUnique(collection, rec);
+    const key = this.checkUnique(collection, rec);
     let o = this.writes.get(collection);
     if (!o) this.writes.set(collection, (o = new Map<string, AnyRecord | null>()));
     o.set(rec.id, rec);
+    // Indexed, so a transaction writing n records checks each against the others in O(1), not O(n).
+    if (key !== undefined) this.pendingKeys.set(`${collection}\u0000${key}`, rec);
   }
 
   /** Keys the indexes treat as unique: project key, item ref, username, API key prefix. */
-  private checkUnique(collection: CollectionName, rec: AnyRecord): void {
+  /** Returns the record's unique key, if its collection has one. */
+  private checkUnique(collection: CollectionName, rec: AnyRecord): string | undefined {
     let clash: AnyRecord | undefined;
     let what = '';
+    let unique: string | undefined;
     if (collection === 'projects') {
-      const key = (rec as unknown as Project).key;
-      clash = this.unique('projects', this.state.projectIdByKey.get(key), (r) => (r as unknown as Project).key === key);
+      const key = (unique = (rec as unknown as Project).key);
+      clash = this.unique('projects', this.state.projectIdByKey.get(key), key, (r) => (r as unknown as Project).key === key);
       what = `project key "${key}"`;
     } else if (collection === 'items') {
       const i = rec as unknown as Item;
@@ -596,20 +604,22 @@ class Transaction implements StoreTx {
         const o = r as unknown as Item;
         return o.projectId === i.projectId && o.name === i.name && o.version === i.version;
       };
-      clash = this.unique('items', this.state.itemIdByRef.get(refKey(i.projectId, i.name, i.version)), matches);
+      unique = refKey(i.projectId, i.name, i.version);
+      clash = this.unique('items', this.state.itemIdByRef.get(unique), unique, matches);
       what = `item ${i.name}@${i.version} in project ${i.projectId}`;
     } else if (collection === 'users') {
-      const u = (rec as unknown as User).username;
-      clash = this.unique('users', this.state.userIdByUsername.get(u), (r) => (r as unknown as User).username === u);
+      const u = (unique = (rec as unknown as User).username);
+      clash = this.unique('users', this.state.userIdByUsername.get(u), u, (r) => (r as unknown as User).username === u);
       what = `username "${u}"`;
     } else if (collection === 'apiKeys') {
-      const p = (rec as unknown as ApiKey).prefix;
-      clash = this.unique('apiKeys', this.state.apiKeyIdByPrefix.get(p), (r) => (r as unknown as ApiKey).prefix === p);
+      const p = (unique = (rec as unknown as ApiKey).prefix);
+      clash = this.unique('apiKeys', this.state.apiKeyIdByPrefix.get(p), p, (r) => (r as unknown as ApiKey).prefix === p);
       what = `API key prefix "${p}"`;
     }
     if (clash && clash.id !== rec.id) {
       this.fail({ code: ErrorCode.CONFLICT, message: `${what} is already used by ${collection}/${clash.id}` });
     }
+    return unique;
   }
 
   remove(collection: CollectionName, id: string): void {
