@@ -29,8 +29,19 @@ export function itemApproval(item: Item, mandatorySteps?: readonly string[]): It
   const cached = approvals.get(signoffs);
   if (cached !== undefined && sameSteps(cached.steps, mandatorySteps)) return cached.value;
   const value = computeApproval(item, mandatorySteps);
-  approvals.set(signoffs, { steps: mandatorySteps === undefined ? undefined : Object.freeze([...mandatorySteps]), value });
+  approvals.set(signoffs, { steps: mandatorySteps === undefined ? undefined : sharedSteps(mandatorySteps), value });
   return value;
+}
+
+/**
+ * The lists of mandatory steps the cache entries keep, one copy per distinct list in a row (a
+ * template's list is asked again and again): the entries of thousands of items then point to one
+ * array that stays in the processor's cache, instead of each to its own copy.
+ */
+let lastSteps: readonly string[] = Object.freeze([]);
+function sharedSteps(steps: readonly string[]): readonly string[] {
+  if (!sameSteps(lastSteps, steps)) lastSteps = Object.freeze([...steps]);
+  return lastSteps;
 }
 
 /**
