@@ -34,6 +34,21 @@ describe('BoundedCache keyed by a sample hash', () => {
     );
   });
 
+  it('keeps every key within its bound, across generations', () => {
+    const cache = new BoundedCache<number>(20_000);
+    const key = (i: number) => `registry.example.com/team${i % 7}/app:1.${i}.0`;
+    for (let i = 0; i < 9_000; i++) cache.set(key(i), i);
+    for (let i = 0; i < 9_000; i++) expect(cache.get(key(i))).toBe(i);
+    // 9,000 more: the young table turns old once (at 10,000); every key is still held.
+    for (let i = 9_000; i < 18_000; i++) cache.set(key(i), i);
+    expect(cache.size).toBe(18_000);
+    expect(cache.get(key(17_999))).toBe(17_999);
+    expect(cache.get(key(0))).toBe(0);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    expect(cache.get(key(1))).toBeUndefined();
+  });
+
   it('spreads image references over distinct hashes', () => {
     const refs = Array.from({ length: 5000 }, (_, i) => `registry.example.com/team${i % 7}/app:1.${i}.0`);
     expect(new Set(refs.map(sampleHash)).size).toBeGreaterThan(4990);

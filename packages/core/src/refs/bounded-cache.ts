@@ -1,25 +1,25 @@
 /**
  * A bounded memo for pure string parsers on the decision hot path: the same few thousand image
  * references arrive again and again, so each is parsed once. Two generations approximate LRU in
- * O(1): entries go to the young map; when it holds half the bound it becomes the old one (the
- * previous old one is dropped); a hit in the old map moves the entry back to the young one. At
- * most `max` entries are held. (Evicting one entry at a time with `map.keys().next()` is not
- * O(1) in V8: deleted slots pile up at the front until the table is rebuilt.) Values must be
- * immutable.
+ * O(1): entries go to the young table; when it holds half the bound it becomes the old one (the
+ * previous old one is dropped); a hit in the old table moves the entry back to the young one. At
+ * most `max` entries are held. Values must be immutable.
  *
  * The keys arrive as fresh strings (each request is parsed from JSON), and a `Map` keyed by such
  * a string hashes all of it first: for a 100-character image reference that is most of the
- * lookup (V8's string hash walks every character). So the maps are keyed by {@link sampleHash}
- * (the length and at most 16 characters) and each slot holds a short chain of entries whose full
- * keys are compared; a chain holds at most {@link MAX_CHAIN} entries, so keys crafted to collide
- * cost a parse (not a cache), never a long scan.
+ * lookup (V8's string hash walks every character). So the tables are keyed by {@link sampleHash}
+ * (the length and a few dozen characters) and the full keys are compared. Each table is an open
+ * addressing array (linear probing, at most half full): a lookup reads the hashes (a dense
+ * `Int32Array`), one slot holding key and value side by side, and the key's characters; with
+ * thousands of entries in use that is fewer scattered memory reads than a `Map` of entry chains.
+ * At most {@link MAX_CHAIN} keys share a hash and a probe goes at most {@link MAX_PROBE} slots,
+ * so keys crafted to collide cost a parse (they are not remembered), never a long scan.
  */
 export class BoundedCache<V> {
-  private young = new Map<number, Entry<V>>();
-  private old = new Map<number, Entry<V>>();
-  private youngCount = 0;
-  private oldCount = 0;
+  private young: Table;
+  private old: Table;
   private readonly half: number;
+  private readonly capacity: number;
   private lastKey: string | undefined;
   private lastHash = 0;
 
@@ -29,70 +29,109 @@ export class BoundedCache<V> {
     private readonly maxKeyLength = 1024,
   ) {
     this.half = Math.max(1, Math.floor(max / 2));
+    let capacity = 8;
+    while (capacity < 2 * this.half) capacity *= 2;
+    this.capacity = capacity;
+    this.young = new Table(capacity);
+    this.old = EMPTY_TABLE;
   }
 
   get(key: string): V | undefined {
-    const h = sampleHash(key);
+    const h = sampleHash(key) | USED;
     this.lastKey = key;
     this.lastHash = h;
-    for (let e = this.young.get(h); e !== undefined; e = e.next) if (e.key === key) return e.value;
-    if (this.oldCount === 0) return undefined;
-    for (let e = this.old.get(h); e !== undefined; e = e.next) {
-      if (e.key === key) {
-        this.insert(h, key, e.value);
-        return e.value;
-      }
-    }
-    return undefined;
+    const y = this.young.find(h, key);
+    if (y >= 0) return this.young.slots[y + 1] as V;
+    if (this.old.count === 0) return undefined;
+    const o = this.old.find(h, key);
+    if (o < 0) return undefined;
+    const value = this.old.slots[o + 1] as V;
+    this.insert(h, key, value);
+    return value;
   }
 
   set(key: string, value: V): void {
     if (key.length > this.maxKeyLength) return;
     // A miss is usually followed by the set of the same key: its hash is at hand.
-    this.insert(key === this.lastKey ? this.lastHash : sampleHash(key), key, value);
+    this.insert(key === this.lastKey ? this.lastHash : sampleHash(key) | USED, key, value);
   }
 
   private insert(h: number, key: string, value: V): void {
-    if (this.youngCount >= this.half) {
+    if (this.young.count >= this.half) {
       this.old = this.young;
-      this.oldCount = this.youngCount;
-      this.young = new Map();
-      this.youngCount = 0;
+      this.young = new Table(this.capacity);
     }
-    const head = this.young.get(h);
-    let n = 0;
-    for (let e = head; e !== undefined; e = e.next, n++) {
-      if (e.key === key) {
-        e.value = value;
-        return;
-      }
-    }
-    if (n >= MAX_CHAIN) return;
-    this.young.set(h, { key, value, next: head });
-    this.youngCount++;
+    this.young.put(h, key, value);
   }
 
   get size(): number {
-    return this.youngCount + this.oldCount;
+    return this.young.count + this.old.count;
   }
 
   clear(): void {
     this.lastKey = undefined;
-    this.young.clear();
-    this.old.clear();
-    this.youngCount = 0;
-    this.oldCount = 0;
+    this.young = new Table(this.capacity);
+    this.old = EMPTY_TABLE;
   }
-}
-
-interface Entry<V> {
-  readonly key: string;
-  value: V;
-  readonly next: Entry<V> | undefined;
 }
 
 /** Entries that share one sample hash; keys beyond it are not remembered. */
 export const MAX_CHAIN = 8;
+/** Slots a lookup or an insert probes at most. */
+export const MAX_PROBE = 32;
+/** Marks a used slot's hash (sample hashes are 30-bit, so a used slot is never 0). */
+const USED = 0x40000000;
+
+/** One generation: open addressing with linear probing, never more than half full. */
+class Table {
+  readonly hashes: Int32Array;
+  /** Key at 2i, value at 2i + 1. */
+  readonly slots: unknown[];
+  readonly mask: number;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.hashes = new Int32Array(capacity);
+    this.slots = new Array<unknown>(2 * capacity).fill(undefined);
+    this.mask = capacity - 1;
+  }
+
+  /** The slot index (2i) of `key`, or -1. */
+  find(h: number, key: string): number {
+    const hashes = this.hashes;
+    for (let i = h & this.mask, p = 0; p < MAX_PROBE; i = (i + 1) & this.mask, p++) {
+      const s = hashes[i];
+      if (s === 0) return -1;
+      if (s === h && this.slots[2 * i] === key) return 2 * i;
+    }
+    return -1;
+  }
+
+  put(h: number, key: string, value: unknown): void {
+    const hashes = this.hashes;
+    let same = 0;
+    for (let i = h & this.mask, p = 0; p < MAX_PROBE; i = (i + 1) & this.mask, p++) {
+      const s = hashes[i];
+      if (s === 0) {
+        if (same >= MAX_CHAIN) return;
+        hashes[i] = h;
+        this.slots[2 * i] = key;
+        this.slots[2 * i + 1] = value;
+        this.count++;
+        return;
+      }
+      if (s === h) {
+        if (this.slots[2 * i] === key) {
+          this.slots[2 * i + 1] = value;
+          return;
+        }
+        same++;
+      }
+    }
+  }
+}
+
+const EMPTY_TABLE = new Table(8);
 
 /**
  * A cheap 30-bit hash of a string (a small integer, so a `Map` keyed by it does not hash the
