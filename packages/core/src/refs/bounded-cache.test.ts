@@ -54,6 +54,8 @@ describe('BoundedCache keyed by a sample hash', () => {
     expect(new Set(refs.map(sampleHash)).size).toBeGreaterThan(4990);
     // One digest under many tags: the tag sits just before the 72 characters of @sha256:<hex>.
     const digest = `@sha256:${'e'.repeat(64)}`;
+    const itemRefs = Array.from({ length: 5000 }, (_, i) => `proj${i % 10}/bundle${i}@1.0.0`);
+    expect(new Set(itemRefs.map(sampleHash)).size).toBeGreaterThan(4990);
     const tagged = Array.from({ length: 5000 }, (_, i) => `registry.example.com/team/app:run${10000 + i}${digest}`);
     expect(new Set(tagged.map(sampleHash)).size).toBeGreaterThan(4990);
   });

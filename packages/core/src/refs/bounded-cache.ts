@@ -8,7 +8,7 @@
  * The keys arrive as fresh strings (each request is parsed from JSON), and a `Map` keyed by such
  * a string hashes all of it first: for a 100-character image reference that is most of the
  * lookup (V8's string hash walks every character). So the tables are keyed by {@link sampleHash}
- * (the length and a few dozen characters) and the full keys are compared. Each table is an open
+ * (short keys whole, long ones by a few dozen characters) and the full keys are compared. Each table is an open
  * addressing array (linear probing, at most half full): a lookup reads the hashes (a dense
  * `Int32Array`), one slot holding key and value side by side, and the key's characters; with
  * thousands of entries in use that is fewer scattered memory reads than a `Map` of entry chains.
@@ -134,16 +134,16 @@ class Table {
 const EMPTY_TABLE = new Table(8);
 
 /**
- * A cheap 30-bit hash of a string (a small integer, so a `Map` keyed by it does not hash the
- * string again): its length, its last 8 characters, the 8 before the last 72 (where a tag ends
- * when a sha256 digest follows), and 8 more spread evenly over the rest (all of them when there
- * are at most 16). Image references differ in their digest or tag, which this reads; strings that
- * differ only elsewhere collide, which costs a comparison of the full keys.
+ * A cheap 30-bit hash of a string: every character of a short one (at most 32: item references),
+ * else its length, its last 8 characters, the 8 before the last 72 (where a tag ends when a
+ * sha256 digest follows), and 8 more spread evenly over the rest. Image references differ in
+ * their digest or tag, which this reads; long strings that differ only elsewhere collide, which
+ * costs a comparison of the full keys.
  */
 export function sampleHash(s: string): number {
   const n = s.length;
   let h = Math.imul(n, 0x9e3779b1);
-  if (n <= 16) {
+  if (n <= 32) {
     for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x85ebca6b);
   } else {
     for (let i = n - 8; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x85ebca6b);
