@@ -28,7 +28,7 @@ writeFileSync(join(dir, 'tls.crt'), tls.cert);
 writeFileSync(join(dir, 'tls.key'), tls.key);
 
 function startChild(mode) {
-  const child = fork(join(here, 'server-child.mjs'), [mode, join(dir, 'tls.crt'), join(dir, 'tls.key'), String(ITEMS), join(fixtures, 'deployment-create.json')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'server-child.mjs'), [mode, join(dir, 'tls.crt'), join(dir, 'tls.key'), String(ITEMS), join(fixtures, 'deployment-create.json')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: mode === 'webhook' ? (process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []) : [] });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve({ child, ...m }));
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));

@@ -18,16 +18,32 @@ function canonicalValue(value: unknown): string {
       const withToJson = value as { toJSON?: () => unknown };
       if (typeof withToJson.toJSON === 'function') return canonicalValue(withToJson.toJSON());
       if (Array.isArray(value)) {
-        return `[${value.map((v) => (v === undefined || typeof v === 'function' || typeof v === 'symbol' ? 'null' : canonicalValue(v))).join(',')}]`;
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const v: unknown = value[i];
+          if (i > 0) out += ',';
+          out += v === undefined || typeof v === 'function' || typeof v === 'symbol' ? 'null' : canonicalValue(v);
+        }
+        return `${out}]`;
       }
       const obj = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const key of Object.keys(obj).sort()) {
+      const keys = Object.keys(obj);
+      // Records are mostly written in a fixed order: sort only when it is not already sorted.
+      for (let i = 1; i < keys.length; i++) {
+        if ((keys[i - 1] as string) > (keys[i] as string)) {
+          keys.sort();
+          break;
+        }
+      }
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
         const v = obj[key];
         if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-        parts.push(`${JSON.stringify(key)}:${canonicalValue(v)}`);
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalValue(v)}`;
+        first = false;
       }
-      return `{${parts.join(',')}}`;
+      return `${out}}`;
     }
     case 'undefined':
     case 'function':
