@@ -61,6 +61,26 @@ describe('hash chain', () => {
     expect(verifyChain(JSON.parse(JSON.stringify([shuffled])) as AuditEvent[]).ok).toBe(true);
   });
 
+  it('property: the hash chainEvent computes is hashEvent of the event it returns, whatever the change holds', () => {
+    const change = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.object({ maxDepth: 3 }),
+      fc.dictionary(fc.constantFrom('10', '9', 'a', 'B', '__proto__', 'é', ''), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined))),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(change, fc.constant(undefined)), { minLength: 1, maxLength: 6 }), fc.string({ maxLength: 20 }), (changes, subject) => {
+        const events: AuditEvent[] = [];
+        for (const [i, c] of changes.entries()) events.push(chainEvent({ ...input(i + 1), change: c, subject }, events[events.length - 1]));
+        for (const e of events) expect(hashEvent(e)).toBe(e.hash);
+        expect(verifyChain(events).ok).toBe(true);
+        expect(verifyChain(JSON.parse(JSON.stringify(events)) as AuditEvent[]).ok).toBe(true);
+        // The stored change is the JSON form of the input's.
+        for (const [i, e] of events.entries()) expect(canonicalJson(e.change)).toBe(canonicalJson(changes[i] === undefined ? null : JSON.parse(JSON.stringify(changes[i]) ?? 'null')));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('survives a JSON round trip (undefined members are normalised away)', () => {
     const events = chain([input(1, { a: undefined, b: [1, undefined] }), input(2, undefined)]);
     expect(verifyChain(JSON.parse(JSON.stringify(events)) as AuditEvent[]).ok).toBe(true);

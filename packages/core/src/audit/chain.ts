@@ -80,7 +80,11 @@ export function hashEvent(event: Omit<AuditEvent, 'hash'> | AuditEvent): string 
  * through JSON so that the stored event hashes the same after a round trip.
  */
 export function chainEvent(input: AuditEventInput, prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined): AuditEvent {
-  const change: unknown = input.change === undefined ? null : JSON.parse(JSON.stringify(input.change));
+  // The change's canonical text is computed once: parsed, it is the stored copy (keys sorted,
+  // the JSON round trip's normalisation), and it is spliced into the event's canonical text
+  // (canonical JSON is idempotent through JSON.parse). Same hash as hashEvent(body), tested.
+  const changeText = input.change === undefined ? 'null' : canonicalValue(input.change);
+  const change: unknown = JSON.parse(changeText);
   const body: Omit<AuditEvent, 'hash'> = {
     seq: prev ? prev.seq + 1 : 1,
     at: input.at,
@@ -91,7 +95,9 @@ export function chainEvent(input: AuditEventInput, prev: Pick<AuditEvent, 'seq' 
     change,
     prevHash: prev ? prev.hash : GENESIS_HASH,
   };
-  return { ...body, hash: hashEvent(body) };
+  // Keys in canonical (sorted) order: action, actor, actorKind, at, change, prevHash, seq, subject.
+  const text = `{"action":${JSON.stringify(body.action)},"actor":${JSON.stringify(body.actor)},"actorKind":${JSON.stringify(body.actorKind)},"at":${JSON.stringify(body.at)},"change":${changeText},"prevHash":${JSON.stringify(body.prevHash)},"seq":${canonicalValue(body.seq)},"subject":${JSON.stringify(body.subject)}}`;
+  return { ...body, hash: createHash('sha256').update(body.prevHash).update(text).digest('hex') };
 }
 
 export interface ChainExpectation {
