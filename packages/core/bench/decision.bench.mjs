@@ -18,7 +18,9 @@
 //
 // Run: npx tsc -b packages/core && node packages/core/bench/decision.bench.mjs
 // Options: --sizes 1000,10000,100000 --calls 50000 --rounds 3 --json --in-process
-//          --dist <path to a built index.js> (compare another build with the same bench)
+//          --dist <path to a built index.js> (run another build with the same bench)
+//          --ab <path to another built index.js> (this build against that one, paired in one
+//          process per size: see measureAB)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -260,6 +262,82 @@ async function measureSize(size) {
 }
 
 const CELLS = ['mapGet', 'stringify', 'viaMaps', 'hot', 'cold', 'viaStore'];
+
+/**
+ * --ab <other build>: this build and another one in the same process, on the same records and
+ * requests (their decisions are first checked to be identical, JSON for JSON), timed in
+ * alternating blocks of 2,000 calls (which goes first alternates too), so that the machine's load
+ * falls on both alike: on a shared machine the medians of separate runs move by more than the
+ * difference between two builds.
+ */
+const AB = opt('ab', undefined);
+const AB_BLOCK = 2_000;
+async function measureAB(size) {
+  const otherUrl = pathToFileURL(isAbsolute(AB) ? AB : resolve(AB));
+  const builds = [{ decide, matchItemSync }, await import(otherUrl.href)];
+  const items = JSON.parse(JSON.stringify(Array.from({ length: size }, (_, n) => item(n))));
+  const texts = requestTexts(items);
+  const lookups = mapIndexes(items);
+  const fns = builds.map((b) => (r) => {
+    const m = b.matchItemSync(r, lookups);
+    return b.decide(infra, m.item, r, context(m.item, m.unknownItemRef));
+  });
+  for (const t of texts) {
+    const [x, y] = fns.map((fn) => JSON.stringify(fn(JSON.parse(t))));
+    if (x !== y) throw new Error(`the two builds decide differently on ${t}:\n${x}\n${y}`);
+  }
+  collect();
+  for (const fn of fns) for (let i = 0; i < WARMUP; i++) sink = fn(JSON.parse(texts[i % texts.length]));
+  const samples = [[], []];
+  let wins = 0;
+  let k = 0;
+  const blocks = Math.ceil(CALLS / AB_BLOCK);
+  const ns = new Float64Array(AB_BLOCK);
+  for (let b = 0; b < blocks; b++) {
+    const medians = [0, 0];
+    for (const j of b % 2 === 0 ? [0, 1] : [1, 0]) {
+      const fn = fns[j];
+      for (let i = 0; i < AB_BLOCK; i++) {
+        const r = JSON.parse(texts[k++ % texts.length]);
+        const t0 = process.hrtime.bigint();
+        sink = fn(r);
+        ns[i] = Number(process.hrtime.bigint() - t0);
+      }
+      for (const v of ns) samples[j].push(v);
+      medians[j] = stats(ns).median;
+    }
+    if (medians[0] < medians[1]) wins++;
+  }
+  return { size, calls: blocks * AB_BLOCK, this: stats(Float64Array.from(samples[0])), other: stats(Float64Array.from(samples[1])), wins, blocks };
+}
+
+if (CHILD !== undefined && AB !== undefined) {
+  const row = await measureAB(Number(CHILD));
+  process.stdout.write(`${JSON.stringify(row)}\n`, () => process.exit(0));
+  await new Promise(() => {});
+}
+
+if (AB !== undefined) {
+  const self = fileURLToPath(import.meta.url);
+  const abRows = SIZES.map((size) => {
+    const run = spawnSync(process.execPath, ['--expose-gc', self, '--child', String(size), '--calls', String(CALLS), '--warmup', String(WARMUP), '--ab', AB, ...(DIST !== undefined ? ['--dist', DIST] : [])], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (run.status !== 0) throw new Error(`the ${size} items run failed (exit ${run.status})`);
+    return JSON.parse(run.stdout.trim().split('\n').pop());
+  });
+  if (JSON_OUT) console.log(JSON.stringify({ node: process.version, ab: AB, rows: abRows }, null, 2));
+  else {
+    console.log(`decide+match (Maps), this build against ${AB} in one process (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; blocks of ${AB_BLOCK.toLocaleString('en-US')} calls, alternating; both builds' decisions identical on all ${REQUESTS.toLocaleString('en-US')} requests)`);
+    console.log('| items | this build p50 | p99 | other build p50 | p99 | this / other (p50) | blocks where this build was faster |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const r of abRows) {
+      console.log(`| ${r.size.toLocaleString('en-US')} | ${r.this.median.toFixed(2)} µs | ${r.this.p99.toFixed(2)} µs | ${r.other.median.toFixed(2)} µs | ${r.other.p99.toFixed(2)} µs | ${(r.this.median / r.other.median).toFixed(2)} | ${r.wins} of ${r.blocks} |`);
+    }
+  }
+  process.exit(0);
+}
 
 if (CHILD !== undefined) {
   const row = await measureSize(Number(CHILD));
