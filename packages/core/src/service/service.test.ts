@@ -7,6 +7,7 @@ import type { Project } from '../schemas/project.js';
 import type { Result } from '../result.js';
 import { createGovernanceService, type GovernanceServiceInternals } from './service.js';
 import { ManualClock, testPasswordParams } from './test-helpers.js';
+import { STANDARD_ITEM_TEMPLATE } from '../workflow/templates.js';
 import { principalFromUser, systemPrincipal } from '../auth/principal.js';
 import { collectionNames } from '../store/collections.js';
 
@@ -300,6 +301,35 @@ describe('the sign-off lifecycle of the seed tutorial, through the service', () 
     expect(signoffOf(after)?.status).not.toBe('Approved');
     expect((await w.store.audit({ subject: `items/${item.id}` })).at(-1)?.action).toBe('signoff.expire');
     expect(code(await w.svc.signoffAction(w.admin, item.id, { type: 'expire' }))).toBe('FORBIDDEN');
+  });
+
+  it('expires approvals of templates whose step says expiresAfter, and only those', async () => {
+    const w = await world();
+    value(
+      await w.svc.createTemplate(w.admin, {
+        id: 'expiring-item',
+        name: 'Approvals last a day',
+        appliesTo: ['bundle', 'modelVersion'],
+        steps: STANDARD_ITEM_TEMPLATE.steps.map((st) => (st.signoff ? { ...st, signoff: { ...st.signoff, expiresAfter: 'P1D' } } : st)),
+      } as never),
+    );
+    const standard = await project(w, 'shop');
+    const created = value(await w.svc.createProject(w.olivia, { key: 'risky', name: 'Risky', itemTemplates: { bundle: 'expiring-item' } }));
+    const expiring = value(
+      await w.svc.setReviewers(w.olivia, created.id, {
+        feedbackGroups: [{ groupId: 'business', assignees: [{ kind: 'user', id: (w.users.bob as User).id }] }],
+        finalApprovers: [{ kind: 'user', id: (w.users.fiona as User).id }],
+      }),
+    );
+    const kept = await approved(w, standard, '1');
+    const lapses = await approved(w, expiring, '1');
+    expect(lapses.workflow.templateId).toBe('expiring-item');
+    expect(value(await w.svc.runScheduled())).toEqual([]);
+    w.clock.advance(2 * 24 * 3600_000);
+    expect(value(await w.svc.runScheduled())).toEqual([lapses.id]);
+    expect(signoffOf(value(await w.svc.getItem(w.olivia, lapses.id)))?.status).not.toBe('Approved');
+    expect(signoffOf(value(await w.svc.getItem(w.olivia, kept.id)))?.status).toBe('Approved');
+    expect(value(await w.svc.runScheduled())).toEqual([]);
   });
 });
 

@@ -404,8 +404,12 @@ class CommittedReader implements StoreReader {
     return Promise.resolve(this.state.table(collection).get(id) as Entity<C> | undefined);
   }
   list<C extends CollectionName>(collection: C, filter?: (record: Entity<C>) => boolean): Promise<Entity<C>[]> {
-    const all = [...this.state.table(collection).values()] as Entity<C>[];
-    return Promise.resolve(filter ? all.filter(filter) : all);
+    const table = this.state.table(collection);
+    if (!filter) return Promise.resolve([...table.values()] as Entity<C>[]);
+    // Filtered without first copying the whole table (the scheduler filters 100k items a minute).
+    const out: Entity<C>[] = [];
+    for (const r of table.values()) if (filter(r as Entity<C>)) out.push(r as Entity<C>);
+    return Promise.resolve(out);
   }
   count(collection: CollectionName): Promise<number> {
     return Promise.resolve(this.state.table(collection).size);
