@@ -124,7 +124,7 @@ export function decide(
     : { outcome, policy, infrastructureId: infrastructure.id, signoffStatus, approved, artifacts, reasons, confirmed, decidedAt, item: about };
 }
 
-/** One object shape for every decision (optional fields are added by the caller). */
+/** A decision without an item (a matched item's decision is built in `decide`, with the same fields first). */
 function result(
   infrastructure: Infrastructure,
   context: DecideContext,
