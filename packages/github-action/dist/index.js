@@ -24450,11 +24450,11 @@ function mergeValues(a, b) {
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const bKeys = Object.keys(b);
-    const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
+    const sharedKeys2 = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
     const newObj = { ...a, ...b };
     if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
       delete newObj.__proto__;
-    for (const key of sharedKeys) {
+    for (const key of sharedKeys2) {
       if (key === "__proto__")
         continue;
       const sharedValue = mergeValues(a[key], b[key]);
@@ -41311,34 +41311,116 @@ var BoundedCache = class {
   constructor(max, maxKeyLength = 1024) {
     this.maxKeyLength = maxKeyLength;
     this.half = Math.max(1, Math.floor(max / 2));
+    let capacity = 8;
+    while (capacity < 2 * this.half) capacity *= 2;
+    this.capacity = capacity;
+    this.young = new Table(capacity);
+    this.old = EMPTY_TABLE;
   }
   maxKeyLength;
-  young = /* @__PURE__ */ new Map();
-  old = /* @__PURE__ */ new Map();
+  young;
+  old;
   half;
+  capacity;
+  lastKey;
+  lastHash = 0;
   get(key) {
-    const v = this.young.get(key);
-    if (v !== void 0 || this.old.size === 0) return v;
-    const o = this.old.get(key);
-    if (o !== void 0) this.set(key, o);
-    return o;
+    const h = sampleHash(key) | USED;
+    this.lastKey = key;
+    this.lastHash = h;
+    const y = this.young.find(h, key);
+    if (y >= 0) return this.young.slots[y + 1];
+    if (this.old.count === 0) return void 0;
+    const o = this.old.find(h, key);
+    if (o < 0) return void 0;
+    const value = this.old.slots[o + 1];
+    this.insert(h, key, value);
+    return value;
   }
   set(key, value) {
     if (key.length > this.maxKeyLength) return;
-    if (this.young.size >= this.half) {
+    this.insert(key === this.lastKey ? this.lastHash : sampleHash(key) | USED, key, value);
+  }
+  insert(h, key, value) {
+    if (this.young.count >= this.half) {
       this.old = this.young;
-      this.young = /* @__PURE__ */ new Map();
+      this.young = new Table(this.capacity);
     }
-    this.young.set(key, value);
+    this.young.put(h, key, value);
   }
   get size() {
-    return this.young.size + this.old.size;
+    return this.young.count + this.old.count;
   }
   clear() {
-    this.young.clear();
-    this.old.clear();
+    this.lastKey = void 0;
+    this.young = new Table(this.capacity);
+    this.old = EMPTY_TABLE;
   }
 };
+var MAX_CHAIN = 8;
+var MAX_PROBE = 32;
+var USED = 1073741824;
+var Table = class {
+  hashes;
+  /** Key at 2i, value at 2i + 1. */
+  slots;
+  mask;
+  count = 0;
+  constructor(capacity) {
+    this.hashes = new Int32Array(capacity);
+    this.slots = new Array(2 * capacity).fill(void 0);
+    this.mask = capacity - 1;
+  }
+  /** The slot index (2i) of `key`, or -1. */
+  find(h, key) {
+    const hashes = this.hashes;
+    for (let i = h & this.mask, p = 0; p < MAX_PROBE; i = i + 1 & this.mask, p++) {
+      const s = hashes[i];
+      if (s === 0) return -1;
+      if (s === h && this.slots[2 * i] === key) return 2 * i;
+    }
+    return -1;
+  }
+  put(h, key, value) {
+    const hashes = this.hashes;
+    let same = 0;
+    for (let i = h & this.mask, p = 0; p < MAX_PROBE; i = i + 1 & this.mask, p++) {
+      const s = hashes[i];
+      if (s === 0) {
+        if (same >= MAX_CHAIN) return;
+        hashes[i] = h;
+        this.slots[2 * i] = key;
+        this.slots[2 * i + 1] = value;
+        this.count++;
+        return;
+      }
+      if (s === h) {
+        if (this.slots[2 * i] === key) {
+          this.slots[2 * i + 1] = value;
+          return;
+        }
+        same++;
+      }
+    }
+  }
+};
+var EMPTY_TABLE = new Table(8);
+function sampleHash(s) {
+  const n = s.length;
+  let h = Math.imul(n, 2654435761);
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 2246822507);
+  } else {
+    for (let i = n - 8; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 2246822507);
+    if (n >= 80) for (let i = n - 80; i < n - 72; i++) h = Math.imul(h ^ s.charCodeAt(i), 668265263);
+    const step2 = n - 8 >> 3;
+    for (let i = 0; i < 8 * step2; i += step2) h = Math.imul(h ^ s.charCodeAt(i), 3266489909);
+  }
+  h ^= h >>> 15;
+  h = Math.imul(h, 739982445);
+  h ^= h >>> 12;
+  return h & 1073741823;
+}
 
 // ../core/src/refs/image-ref.ts
 var ALNUM = "[a-z0-9]+";
@@ -41557,20 +41639,27 @@ function recognise(raw) {
     if (!URI_RE.test(input2)) {
       return err("VALIDATION", `"${clip2(raw)}" is not a valid storage URI: it contains whitespace or has no path`, [{ path: [], message: "invalid URI" }]);
     }
-    return ok({ raw, kind: "uri", key: uriKey(input2), pinned: true });
+    return ok({ raw, kind: "uri", key: sharedKey(uriKey(input2)), pinned: true });
   }
   if (!input2.includes("/") && !input2.includes("@") && (BARE_DIGEST_RE.test(input2) || DIGEST_LIKE_RE.test(input2))) {
     const problem = digestProblem(input2);
     if (problem) return err("VALIDATION", `"${clip2(raw)}" is not a valid digest: ${problem}`, [{ path: [], message: problem }]);
-    return ok({ raw, kind: "digest", key: input2, pinned: true });
+    return ok({ raw, kind: "digest", key: sharedKey(input2), pinned: true });
   }
   const image = parseImageRef(input2);
   if (!image.ok) return image;
   const { digest, repository, name, tag } = image.value;
   const artifact = { raw, kind: "image", pinned: digest !== void 0, repository, name };
-  if (digest !== void 0) artifact.key = digest;
+  if (digest !== void 0) artifact.key = sharedKey(digest);
   if (tag !== void 0) artifact.tag = tag;
   return ok(artifact);
+}
+var sharedKeys = new BoundedCache(65536, 300);
+function sharedKey(s) {
+  const c = sharedKeys.get(s);
+  if (c !== void 0) return c;
+  sharedKeys.set(s, s);
+  return s;
 }
 var RECOGNISED_CACHE_SIZE = 32768;
 var recognised = new BoundedCache(RECOGNISED_CACHE_SIZE);
@@ -41578,13 +41667,13 @@ function recogniseArtifact(raw) {
   let r = recognised.get(raw);
   if (r === void 0) {
     const p = recognise(raw);
-    r = p.ok ? { raw, parsed: p.value } : { raw, problem: p.error.issues?.[0]?.message ?? p.error.message };
+    r = p.ok ? { raw, parsed: p.value, problem: void 0, key: p.value.key, pinned: p.value.pinned } : { raw, parsed: void 0, problem: p.error.issues?.[0]?.message ?? p.error.message, key: void 0, pinned: false };
     recognised.set(raw, r);
   }
   return r;
 }
 function artifactKey(raw) {
-  return recogniseArtifact(raw).parsed?.key;
+  return recogniseArtifact(raw).key;
 }
 function itemDigestKeys(artifacts) {
   const keys = /* @__PURE__ */ new Set();
@@ -41605,6 +41694,7 @@ function clip2(s) {
 
 // ../core/src/decision/approval.ts
 var EMPTY = /* @__PURE__ */ new Set();
+var lastSteps = Object.freeze([]);
 var NOT_STARTED = Object.freeze({ status: "Not started", approved: false, approvedDigests: EMPTY });
 
 // ../core/src/audit/schema.ts
@@ -42748,7 +42838,13 @@ var ItemIdOrRef = external_exports.string().min(1).max(MAX_REF).refine((s) => is
 // ../core/src/store/engine.ts
 import { AsyncLocalStorage } from "node:async_hooks";
 var AuditEventInputCheck = AuditEvent.pick({ at: true, actor: true, actorKind: true, action: true, subject: true });
-var activeTx = new AsyncLocalStorage();
+function nestedTransactionGuard(nodeVersion = process.versions.node, env = process.env, execArgv = process.execArgv) {
+  if (env.SIGNOFF_STORE_GUARD === "1") return true;
+  if (env.SIGNOFF_STORE_GUARD === "0") return false;
+  const major = Number(nodeVersion.split(".")[0]);
+  return major >= 24 && !execArgv.includes("--no-async-context-frame");
+}
+var activeTx = nestedTransactionGuard() ? new AsyncLocalStorage() : void 0;
 
 // ../core/src/store/lowdb-store.ts
 var CHUNK_CHARS = 1 << 20;
