@@ -30,13 +30,22 @@ export function withNotifications(store: Store, options: NotifyingStoreOptions =
   return delegate(store, { transaction });
 }
 
-/** `target` with some methods replaced; every other member is the target's own, bound to it. */
+/**
+ * `target` with some methods replaced; every other member is the target's own, bound to it.
+ * A plain object built once (its methods bound once), not a Proxy: a Proxy's trap and a fresh
+ * bound function on every member read cost every store call of the server, decisions included.
+ * Data members are read through to the target, so they stay current.
+ */
 function delegate<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(t, prop) {
-      if (Object.prototype.hasOwnProperty.call(overrides, prop)) return (overrides as Record<string | symbol, unknown>)[prop];
-      const v = Reflect.get(t, prop, t) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-    },
-  });
+  const out: Record<PropertyKey, unknown> = {};
+  for (let o: object | null = target; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Reflect.ownKeys(o)) {
+      if (key === 'constructor' || Object.prototype.hasOwnProperty.call(out, key)) continue;
+      const desc = Object.getOwnPropertyDescriptor(o, key);
+      if (desc && typeof desc.value === 'function') out[key] = (desc.value as (...a: unknown[]) => unknown).bind(target);
+      else Object.defineProperty(out, key, { get: () => Reflect.get(target, key, target) as unknown, enumerable: true, configurable: true });
+    }
+  }
+  for (const key of Reflect.ownKeys(overrides)) Object.defineProperty(out, key, { value: (overrides as Record<PropertyKey, unknown>)[key], enumerable: true, configurable: true, writable: true });
+  return out as T;
 }
