@@ -48,7 +48,11 @@ beforeAll(async () => {
       let result: Result<unknown>;
       if (!actor.ok) result = actor;
       else if (req.method === 'POST' && path === '/api/v1/decisions') {
-        result = await apiRoutes.decide.invoke(service, actor.value, { body: (await bodyOf(req)) as never, params: {}, query: {} } as never);
+        // As the server does: the body parsed with the route's schema, then invoke.
+        const body = apiRoutes.decide.body!.safeParse(await bodyOf(req));
+        result = body.success
+          ? await apiRoutes.decide.invoke(service, actor.value, { body: body.data, params: undefined, query: undefined })
+          : { ok: false, error: { code: 'VALIDATION', message: body.error.message } };
       } else if (req.method === 'GET' && path === '/api/v1/infrastructures') {
         result = await apiRoutes.listInfrastructures.invoke(service, actor.value, { body: undefined, params: {}, query: {} } as never);
       } else result = { ok: false, error: { code: 'NOT_FOUND', message: `no route ${path}` } };

@@ -39,6 +39,7 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   response: z.ZodType;
   successStatus: 200 | 201;
+  /** Calls the service. `input` must already be parsed with `params`, `query` and `body` (the server does). */
   invoke(service: GovernanceService, actor: Principal, input: RouteInput<P, Q, B>): Promise<Result<unknown>>;
 }
 
@@ -599,7 +600,8 @@ export const apiRoutes = {
     body: s.DecisionInputSchema,
     response: s.DecisionOutputSchema,
     successStatus: 200,
-    invoke: (svc, actor, { body }) => svc.decide(actor, body),
+    // The body was parsed with this route's schema by whoever calls invoke (see ApiRoute).
+    invoke: (svc, actor, { body }) => svc.decideValidated(actor, body),
   }),
   listDeployments: route({
     operationId: 'listDeployments',

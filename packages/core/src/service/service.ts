@@ -861,7 +861,10 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
     async decide(actor, input) {
       const v = validate(s.DecisionInputSchema, input, 'decision request');
       if (!v.ok) return v;
-      const body = v.value;
+      return service.decideValidated(actor, v.value);
+    },
+
+    async decideValidated(actor, body) {
       const dryRun = body.dryRun ?? false;
       const scope = requireScope(actor, ['decisions:read'], 'ask for decisions');
       if (!scope.ok) return scope;

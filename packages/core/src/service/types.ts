@@ -129,6 +129,12 @@ export interface GovernanceService extends NotificationUseCases {
   // decisions and deployments
   decide(actor: Principal, input: DecisionInput): Promise<Result<DecisionOutput>>;
   /**
+   * `decide` for input already parsed with the route's `DecisionInputSchema` (what the route
+   * table's `invoke` receives): the same, without validating the body a second time (measured:
+   * ≈ 10 % of the server's CPU per decision). Everything else is checked as in `decide`.
+   */
+  decideValidated(actor: Principal, body: DecisionInput): Promise<Result<DecisionOutput>>;
+  /**
    * Records decisions already taken by `decide` with `dryRun: true` (the same inputs, sent with
    * `dryRun: false` here), all in one store transaction: each entry becomes the deployment record
    * and audit event `decide` would have written. For enforcement points that answer first and
