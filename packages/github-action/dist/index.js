@@ -42532,7 +42532,8 @@ var apiRoutes = {
     body: DecisionInputSchema,
     response: DecisionOutputSchema,
     successStatus: 200,
-    invoke: (svc, actor, { body }) => svc.decide(actor, body)
+    // The body was parsed with this route's schema by whoever calls invoke (see ApiRoute).
+    invoke: (svc, actor, { body }) => svc.decideValidated(actor, body)
   }),
   listDeployments: route({
     operationId: "listDeployments",
