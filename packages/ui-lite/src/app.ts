@@ -19,7 +19,7 @@ import { parseTrustedProxies } from './auth/trusted-proxies.js';
 import { createApiRouter, createMethodNotAllowedRouter, methodsByPath, type RouteHooks } from './http/api-router.js';
 import { createDecisionsFastPath } from './http/decisions-fast-path.js';
 import { buildOpenApi, sessionRoutesForSpec } from './http/openapi.js';
-import { sendProblem } from './http/problem.js';
+import { BODY_LIMIT_BYTES, bodyNotJson, bodyTooLarge, internalError, sendProblem } from './http/problem.js';
 import { createGithubAppRouter, type GithubAppConfig } from './github-app/index.js';
 import { createUiRouter } from './ui/index.js';
 import { createOpsRouter } from './ops/health.js';
@@ -65,7 +65,6 @@ export interface UiExtras {
   logger: Logger;
 }
 
-const BODY_LIMIT = '1mb';
 const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/healthz/', '/readyz/', '/metrics/']);
 const SESSION_PATH = '/api/v1/session';
 
@@ -170,7 +169,7 @@ export function createApp(deps: AppDeps): Express {
   );
 
   const api = express.Router();
-  api.use('/api', express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  api.use('/api', express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   const csrf = requireCsrf();
   api.use('/api', (req, res, next) => {
     // Signing in is the one state-changing call a browser makes before it has a token.
@@ -229,9 +228,9 @@ const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
   if (status >= 400 && status < 500) {
     const message =
       e.type === 'entity.parse.failed'
-        ? 'The request body is not valid JSON (or is not an object or array).'
+        ? bodyNotJson.message
         : e.type === 'entity.too.large'
-          ? 'The request body is larger than 1 MiB.'
+          ? bodyTooLarge.message
           : typeof e.message === 'string'
             ? e.message
             : 'Bad request.';
@@ -239,5 +238,5 @@ const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
     return;
   }
   req.log.error({ err: error }, 'unhandled error');
-  sendProblem(req, res, { code: 'UNAVAILABLE', message: 'Internal error; the request id is in the x-request-id header.' }, 500);
+  sendProblem(req, res, internalError, 500);
 };

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { Id, type GovernanceService, type Principal, type Store } from '@signoff/core';
+import { Id, type GovernanceService, type Principal, type SignoffError, type Store } from '@signoff/core';
 import { sendProblem } from '../http/problem.js';
 import type { ApiKeyCache } from './api-key-cache.js';
 import type { SessionStore } from './sessions.js';
@@ -33,6 +33,13 @@ export interface AuthenticateDeps {
 
 const SYSTEM: Principal = { kind: 'system', id: 'system' };
 
+/** The token of an `Authorization: Bearer <token>` header, or undefined when it has another form. */
+export function bearerToken(authorization: string): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+}
+export const malformedAuthorization: SignoffError = { code: 'UNAUTHENTICATED', message: 'The Authorization header must be "Bearer <api key>".' };
+export const unknownApiKey: SignoffError = { code: 'UNAUTHENTICATED', message: 'The API key is unknown, malformed or revoked.' };
+
 /** Reads one cookie from the Cookie header without a parser dependency. */
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
@@ -57,14 +64,14 @@ export function authenticate(deps: AuthenticateDeps): RequestHandler {
   return async (req, res, next) => {
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (!match?.[1]) {
-        sendProblem(req, res, { code: 'UNAUTHENTICATED', message: 'The Authorization header must be "Bearer <api key>".' });
+      const token = bearerToken(authorization);
+      if (token === undefined) {
+        sendProblem(req, res, malformedAuthorization);
         return;
       }
-      const result = await deps.apiKeys.authenticate(match[1]);
+      const result = await deps.apiKeys.authenticate(token);
       if (!result.ok) {
-        sendProblem(req, res, { code: 'UNAUTHENTICATED', message: 'The API key is unknown, malformed or revoked.' });
+        sendProblem(req, res, unknownApiKey);
         return;
       }
       req.principal = result.value;

@@ -10,7 +10,7 @@ import {
   type SignoffError,
 } from '@signoff/core';
 import { asyncHandler } from './async-handler.js';
-import { sendJson, sendProblem, unauthenticated } from './problem.js';
+import { bodyNotJsonMediaType, sendJson, sendProblem, unauthenticated } from './problem.js';
 
 /** Routes the server answers itself rather than through the generic handler. */
 export const SPECIAL_ROUTES = new Set(['login']);
@@ -104,7 +104,7 @@ export function routeHandler(route: ApiRoute, deps: ApiRouterDeps): RequestHandl
       sendProblem(
         req,
         res,
-        { code: 'VALIDATION', message: 'The request body must be JSON (Content-Type: application/json).' },
+        bodyNotJsonMediaType,
         415,
       );
       return;

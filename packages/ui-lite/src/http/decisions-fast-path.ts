@@ -1,18 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import {
-  issuesFromZod,
-  problemFromError,
-  PROBLEM_CONTENT_TYPE,
-  type ApiRoute,
-  type DecisionOutput,
-  type GovernanceService,
-  type SignoffError,
-} from '@signoff/core';
+import { problemFromError, PROBLEM_CONTENT_TYPE, type ApiRoute, type DecisionOutput, type FieldIssue, type GovernanceService, type SignoffError } from '@signoff/core';
 import type { ApiKeyCache } from '../auth/api-key-cache.js';
+import { bearerToken, malformedAuthorization, unknownApiKey } from '../auth/authenticate.js';
 import type { Metrics } from '../ops/metrics.js';
-import { scopeProblem, scopesAllow, validationProblem } from './api-router.js';
+import { requestIdFor } from '../ops/request-context.js';
+import { parsePart, scopeProblem, scopesAllow, validationProblem } from './api-router.js';
+import { BODY_LIMIT_BYTES, bodyNotJson, bodyNotJsonMediaType, bodyTooLarge, internalError } from './problem.js';
 
 /**
  * `POST /api/v1/decisions` from API-key callers (the webhook's remote source, the GitHub Action,
@@ -40,9 +34,6 @@ export interface DecisionsFastPathDeps {
 }
 
 const PATH = '/api/v1/decisions';
-const BODY_LIMIT = 1024 * 1024;
-const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /** As express's `res.type()` spells it. */
 const PROBLEM_TYPE = `${PROBLEM_CONTENT_TYPE}; charset=utf-8`;
 const JSON_TYPE = /^application\/(?:json|[^\s/;]+\+json)$/;
@@ -84,14 +75,11 @@ export function createDecisionsFastPath(deps: DecisionsFastPathDeps): FastPath {
 
   /** In express's order: authentication (401), body parser (413, 400), scopes (403), media type (415), fields (400). */
   async function answer(ctx: Ctx, authorization: string, body: Promise<Body>): Promise<void> {
-    const token = BEARER.exec(authorization)?.[1];
+    const token = bearerToken(authorization);
     const auth = token === undefined ? undefined : await deps.apiKeys.authenticate(token);
     if (!auth?.ok) {
       ctx.req.resume();
-      problem(ctx, {
-        code: 'UNAUTHENTICATED',
-        message: auth === undefined ? 'The Authorization header must be "Bearer <api key>".' : 'The API key is unknown, malformed or revoked.',
-      });
+      problem(ctx, auth === undefined ? malformedAuthorization : unknownApiKey);
       return;
     }
     const actor = auth.value;
@@ -99,18 +87,18 @@ export function createDecisionsFastPath(deps: DecisionsFastPathDeps): FastPath {
     const got = await body;
     if (got.kind === 'aborted') return;
     if (got.kind === 'tooLarge') {
-      problem(ctx, { code: 'VALIDATION', message: 'The request body is larger than 1 MiB.' }, 413, who);
+      problem(ctx, bodyTooLarge, 413, who);
       return;
     }
     let input: unknown = {};
-    if (got.kind === 'text' && got.text.trim() !== '') {
-      const text = got.text.trim();
+    const text = got.kind === 'text' ? got.text.trim() : '';
+    if (text !== '') {
       // express.json's strict mode: only an object or an array is a JSON body.
       try {
         if (text[0] !== '{' && text[0] !== '[') throw new SyntaxError('not an object or array');
         input = JSON.parse(text) as unknown;
       } catch {
-        problem(ctx, { code: 'VALIDATION', message: 'The request body is not valid JSON (or is not an object or array).' }, 400, who);
+        problem(ctx, bodyNotJson, 400, who);
         return;
       }
     }
@@ -119,15 +107,16 @@ export function createDecisionsFastPath(deps: DecisionsFastPathDeps): FastPath {
       return;
     }
     if (got.kind === 'notJson') {
-      problem(ctx, { code: 'VALIDATION', message: 'The request body must be JSON (Content-Type: application/json).' }, 415, who);
+      problem(ctx, bodyNotJsonMediaType, 415, who);
       return;
     }
-    const parsed = route.body!.safeParse(input);
-    if (!parsed.success) {
-      problem(ctx, validationProblem(issuesFromZod(parsed.error.issues)), undefined, who);
+    const issues: FieldIssue[] = [];
+    const parsed = parsePart(route.body, input, 'body', issues);
+    if (issues.length > 0) {
+      problem(ctx, validationProblem(issues), undefined, who);
       return;
     }
-    const result = await route.invoke(deps.service, actor, { params: undefined, query: undefined, body: parsed.data });
+    const result = await route.invoke(deps.service, actor, { params: undefined, query: undefined, body: parsed });
     if (!result.ok) {
       problem(ctx, result.error, undefined, who);
       return;
@@ -149,8 +138,7 @@ export function createDecisionsFastPath(deps: DecisionsFastPathDeps): FastPath {
     const kind = bodyKind(req);
     if (kind === 'other') return false;
 
-    const given = req.headers['x-request-id'];
-    const ctx: Ctx = { req, res, id: typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID(), start: process.hrtime.bigint() };
+    const ctx: Ctx = { req, res, id: requestIdFor(req.headers['x-request-id']), start: process.hrtime.bigint() };
     res.setHeader('x-request-id', ctx.id);
     res.setHeader('x-content-type-options', 'nosniff');
     const body: Promise<Body> = kind === 'none' ? Promise.resolve(NO_BODY) : kind === 'notJson' ? Promise.resolve(NOT_JSON) : readBody(req);
@@ -160,7 +148,7 @@ export function createDecisionsFastPath(deps: DecisionsFastPathDeps): FastPath {
         res.destroy();
         return;
       }
-      problem(ctx, { code: 'UNAVAILABLE', message: 'Internal error; the request id is in the x-request-id header.' }, 500);
+      problem(ctx, internalError, 500);
     });
     return true;
   };
@@ -204,7 +192,7 @@ const ABORTED: Body = { kind: 'aborted' };
 
 /** The body as UTF-8 text; past the limit, `tooLarge` (the rest is discarded); `aborted` when the caller went away. */
 function readBody(req: IncomingMessage): Promise<Body> {
-  if (Number(req.headers['content-length']) > BODY_LIMIT) {
+  if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) {
     req.resume();
     return Promise.resolve(TOO_LARGE);
   }
@@ -213,7 +201,7 @@ function readBody(req: IncomingMessage): Promise<Body> {
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > BODY_LIMIT) {
+      if (size > BODY_LIMIT_BYTES) {
         req.off('data', onData);
         req.resume();
         resolve(TOO_LARGE);

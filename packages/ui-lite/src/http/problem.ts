@@ -34,6 +34,17 @@ export function sendJson(res: Response, status: number, value: unknown): void {
   else res.end(body);
 }
 
+/** Largest request body the API reads (express.json's limit, and the decision fast path's). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** 413: the body is over {@link BODY_LIMIT_BYTES}. */
+export const bodyTooLarge: SignoffError = { code: 'VALIDATION', message: 'The request body is larger than 1 MiB.' };
+/** 400: the body is not JSON, or (express.json's strict mode) not an object or array. */
+export const bodyNotJson: SignoffError = { code: 'VALIDATION', message: 'The request body is not valid JSON (or is not an object or array).' };
+/** 415: a body of another media type. */
+export const bodyNotJsonMediaType: SignoffError = { code: 'VALIDATION', message: 'The request body must be JSON (Content-Type: application/json).' };
+/** 500: a bug; details only in the log line carrying the request id. */
+export const internalError: SignoffError = { code: 'UNAVAILABLE', message: 'Internal error; the request id is in the x-request-id header.' };
+
 export const unauthenticated: SignoffError = {
   code: 'UNAUTHENTICATED',
   message: 'Sign in, or send an API key as "Authorization: Bearer sk_…".',

@@ -5,6 +5,11 @@ import type { Metrics } from './metrics.js';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The caller's `x-request-id` when it is sane, otherwise a new UUID. */
+export function requestIdFor(given: string | string[] | undefined): string {
+  return typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+}
+
 /**
  * Gives each request an id (the caller's `x-request-id` when it is sane), a child logger
  * that stamps it on every line, and on completion one access log line plus the HTTP metrics
@@ -12,8 +17,7 @@ const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const given = req.headers['x-request-id'];
-    req.id = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+    req.id = requestIdFor(req.headers['x-request-id']);
     req.log = logger.child({ reqId: req.id });
     res.setHeader('x-request-id', req.id);
     const start = process.hrtime.bigint();
