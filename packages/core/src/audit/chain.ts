@@ -4,6 +4,11 @@ import type { AuditEvent, AuditEventInput, AuditVerification } from './schema.js
 /** `prevHash` of the first event of a log. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** Text already in canonical form, emitted as it is (a sub-value whose canonical text is known). */
+class CanonicalText {
+  constructor(readonly text: string) {}
+}
+
 function canonicalValue(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
@@ -15,6 +20,7 @@ function canonicalValue(value: unknown): string {
     case 'bigint':
       throw new TypeError('canonicalJson: BigInt is not JSON');
     case 'object': {
+      if (value instanceof CanonicalText) return value.text;
       const withToJson = value as { toJSON?: () => unknown };
       if (typeof withToJson.toJSON === 'function') return canonicalValue(withToJson.toJSON());
       if (Array.isArray(value)) {
@@ -71,7 +77,11 @@ export function canonicalEvent(event: Omit<AuditEvent, 'hash'> | AuditEvent): st
 
 /** sha256 (hex) of `prevHash` followed by the canonical JSON of the event without `hash`. */
 export function hashEvent(event: Omit<AuditEvent, 'hash'> | AuditEvent): string {
-  return createHash('sha256').update(event.prevHash).update(canonicalEvent(event)).digest('hex');
+  return hashCanonical(event.prevHash, canonicalEvent(event));
+}
+
+function hashCanonical(prevHash: string, canonical: string): string {
+  return createHash('sha256').update(prevHash).update(canonical).digest('hex');
 }
 
 /**
@@ -81,8 +91,8 @@ export function hashEvent(event: Omit<AuditEvent, 'hash'> | AuditEvent): string 
  */
 export function chainEvent(input: AuditEventInput, prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined): AuditEvent {
   // The change's canonical text is computed once: parsed, it is the stored copy (keys sorted,
-  // the JSON round trip's normalisation), and it is spliced into the event's canonical text
-  // (canonical JSON is idempotent through JSON.parse). Same hash as hashEvent(body), tested.
+  // the JSON round trip's normalisation), and it stands for the change in the event's canonical
+  // text (canonical JSON is idempotent through JSON.parse). Same hash as hashEvent(body), tested.
   const changeText = input.change === undefined ? 'null' : canonicalValue(input.change);
   const change: unknown = JSON.parse(changeText);
   const body: Omit<AuditEvent, 'hash'> = {
@@ -95,9 +105,7 @@ export function chainEvent(input: AuditEventInput, prev: Pick<AuditEvent, 'seq' 
     change,
     prevHash: prev ? prev.hash : GENESIS_HASH,
   };
-  // Keys in canonical (sorted) order: action, actor, actorKind, at, change, prevHash, seq, subject.
-  const text = `{"action":${JSON.stringify(body.action)},"actor":${JSON.stringify(body.actor)},"actorKind":${JSON.stringify(body.actorKind)},"at":${JSON.stringify(body.at)},"change":${changeText},"prevHash":${JSON.stringify(body.prevHash)},"seq":${canonicalValue(body.seq)},"subject":${JSON.stringify(body.subject)}}`;
-  return { ...body, hash: createHash('sha256').update(body.prevHash).update(text).digest('hex') };
+  return { ...body, hash: hashCanonical(body.prevHash, canonicalEvent({ ...body, change: new CanonicalText(changeText) })) };
 }
 
 export interface ChainExpectation {

@@ -478,9 +478,10 @@ class Transaction implements StoreTx {
       const mine = o.get(committedId);
       if (mine && matches(mine)) return mine;
     }
-    // This transaction's own writes holding the key (an entry is stale once its id was written again).
+    // This transaction's own write holding the key (an entry is stale once its id was written
+    // again; a current one was stored under this very key, so it matches).
     const pending = this.pendingKeys.get(`${collection}\u0000${key}`);
-    return pending && o?.get(pending.id) === pending && matches(pending) ? pending : undefined;
+    return pending && o?.get(pending.id) === pending ? pending : undefined;
   }
 
   get<C extends CollectionName>(collection: C, id: string): Promise<Entity<C> | undefined> {
@@ -592,8 +593,10 @@ class Transaction implements StoreTx {
     if (key !== undefined) this.pendingKeys.set(`${collection}\u0000${key}`, rec);
   }
 
-  /** Keys the indexes treat as unique: project key, item ref, username, API key prefix. */
-  /** Returns the record's unique key, if its collection has one. */
+  /**
+   * Keys the indexes treat as unique: project key, item ref, username, API key prefix. Returns
+   * the record's unique key, if its collection has one.
+   */
   private checkUnique(collection: CollectionName, rec: AnyRecord): string | undefined {
     let clash: AnyRecord | undefined;
     let what = '';
