@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createGovernanceService, createMemoryStore, loadDemoWorld, type DecisionInput, type DeploymentRecord, type GovernanceService } from '@signoff/core';
+import { createGovernanceService, createMemoryStore, loadDemoWorld, type DeploymentRecord, type GovernanceService } from '@signoff/core';
 import { embeddedSource } from './embedded.js';
-import { WEB_V1 } from '../__fixtures__/demo.js';
+import { dbBundleInput as input, WEB_V1 } from '../__fixtures__/demo.js';
 
 const SYSTEM = { kind: 'system', id: 'system' } as const;
-const DB_IMAGE = 'registry.example.com/shop/postgres@sha256:01bf57f388427ded1975b9eeb2e056a10890a7e7b3569adead050561737f6a98';
 
 async function world(): Promise<{ service: GovernanceService; batches: number[] }> {
   const clock = { now: () => new Date() };
@@ -26,14 +25,6 @@ async function world(): Promise<{ service: GovernanceService; batches: number[] 
   };
 }
 
-const input = (uid: string, over: Partial<DecisionInput> = {}): DecisionInput => ({
-  infrastructure: 'production',
-  item: 'shop/db-bundle@14',
-  artifacts: [DB_IMAGE],
-  dryRun: false,
-  target: { kind: 'kubernetes', namespace: 'ml-prod', name: 'db', resource: 'statefulsets', operation: 'CREATE', uid, requester: 'alice' },
-  ...over,
-});
 
 const records = async (service: GovernanceService): Promise<DeploymentRecord[]> => {
   const r = await service.listDeployments(SYSTEM);

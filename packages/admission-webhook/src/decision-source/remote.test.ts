@@ -10,17 +10,16 @@ import {
   httpStatusFor,
   loadDemoWorld,
   problemFromError,
-  type DecisionInput,
   type Result,
 } from '@signoff/core';
 import { remoteSource } from './remote.js';
+import { dbBundleInput as input } from '../__fixtures__/demo.js';
 
 // The decision and infrastructure endpoints of the signoff API, served by core's own route table
 // over a real GovernanceService (the server package is a front end the webhook may not import;
 // the e2e test in test/webhook-e2e.test.ts runs the real signoff-server process).
 const API_KEY = 'sk_remotetest_' + 'r'.repeat(40);
 const SYSTEM = { kind: 'system', id: 'system' } as const;
-const DB_IMAGE = 'registry.example.com/shop/postgres@sha256:01bf57f388427ded1975b9eeb2e056a10890a7e7b3569adead050561737f6a98';
 
 let service: ReturnType<typeof createGovernanceService>;
 let api: Server;
@@ -71,14 +70,6 @@ afterAll(async () => {
   await new Promise<void>((r) => api.close(() => r()));
 });
 
-const input = (uid: string, over: Partial<DecisionInput> = {}): DecisionInput => ({
-  infrastructure: 'production',
-  item: 'shop/db-bundle@14',
-  artifacts: [DB_IMAGE],
-  dryRun: false,
-  target: { kind: 'kubernetes', namespace: 'ml-prod', name: 'db', resource: 'statefulsets', operation: 'CREATE', uid, requester: 'alice' },
-  ...over,
-});
 
 const recordedUids = async (): Promise<string[]> => {
   const r = await service.listDeployments(SYSTEM);

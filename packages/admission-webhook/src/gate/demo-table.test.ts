@@ -3,7 +3,7 @@ import type { DeploymentRecord } from '@signoff/core';
 import { AdmissionReview } from '../review/envelope.js';
 import { createGate, type GateResult } from './gate.js';
 import type { DemoSetup } from '../demo.js';
-import { demoWorld, WEB_V1 } from '../__fixtures__/demo.js';
+import { DB_IMAGE as POSTGRES_14, demoWorld, WEB_V1 } from '../__fixtures__/demo.js';
 import { FIXTURE_NAMES, asKind, derive, ephemeralContainers, fixture, namespaceUpdate, type Json } from '../__fixtures__/fixtures.js';
 
 let demo: DemoSetup;
@@ -114,7 +114,6 @@ describe('every captured fixture gets the answer of DESIGN.md with the demo worl
   );
 });
 
-const POSTGRES_14 = 'registry.example.com/shop/postgres@sha256:01bf57f388427ded1975b9eeb2e056a10890a7e7b3569adead050561737f6a98';
 const containersOf = (r: Json): Json[] => r.request.object.spec.template.spec.containers as Json[];
 
 describe('matching (README: "How images are matched")', () => {

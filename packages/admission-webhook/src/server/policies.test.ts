@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhook, type RunningWebhook } from '../webhook.js';
-import { demoWorld, WEB_V1 } from '../__fixtures__/demo.js';
+import { DB_IMAGE, demoWorld, WEB_V1 } from '../__fixtures__/demo.js';
 import { derive, type Json } from '../__fixtures__/fixtures.js';
 import { call, quietLogger, review, tlsFiles, type TlsFiles } from '../__fixtures__/https.js';
 
@@ -20,7 +20,7 @@ const pod = (ns: string, image: string, item?: string): Json =>
   });
 
 const CASES = {
-  approved: () => ['registry.example.com/shop/postgres@sha256:01bf57f388427ded1975b9eeb2e056a10890a7e7b3569adead050561737f6a98', 'shop/db-bundle@14'],
+  approved: () => [DB_IMAGE, 'shop/db-bundle@14'],
   unapproved: () => [WEB_V1, 'shop/web-bundle@v1'],
   unmatched: () => [`registry.example.com/other/thing@sha256:${'a'.repeat(64)}`, undefined],
   unpinned: () => ['registry.example.com/shop/postgres:14', 'shop/db-bundle@14'],
