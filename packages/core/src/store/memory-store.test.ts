@@ -66,6 +66,18 @@ describe('createMemoryStore', () => {
     expect(interner.record({ id: 'z', a: [[]], b: [{}], c: [[]] })).toEqual({ id: 'z', a: [[]], b: [{}], c: [[]] });
   });
 
+  it('keeps apart nodes whose hashes collide', () => {
+    // 'k5pwu' and 'kg5fa' have the same 32-bit hash, so ['k5pwu'] and ['kg5fa'] share a table slot
+    const interner = new Interner();
+    const first = interner.record({ id: '1', a: ['k5pwu'], b: ['kg5fa'] });
+    const again = interner.record({ id: '2', a: ['kg5fa'], b: ['k5pwu'], c: ['k5pwu'] });
+    expect(again.a).toBe(first.b);
+    expect(again.b).toBe(first.a);
+    expect(again.c).toBe(first.a);
+    expect(again).toEqual({ id: '2', a: ['kg5fa'], b: ['k5pwu'], c: ['k5pwu'] });
+    expect(interner.size()).toBe(2);
+  });
+
   it('refuses invalid initial data naming the field', () => {
     expect(() => createMemoryStore({ initial: { items: [{ ...testItem(1), digests: 'x' as unknown as string[] }] } })).toThrow(/items\[0\].*digests/);
   });
