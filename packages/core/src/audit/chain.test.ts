@@ -81,6 +81,18 @@ describe('hash chain', () => {
     );
   });
 
+  it('keeps a change that JSON keeps exactly as it is, and the JSON form of any other', () => {
+    const exact = { record: { id: 'dep_1', artifacts: ['a', 'b'], n: 1.5, ok: true, none: null }, reasons: ['x'] };
+    const [e] = chain([input(1, exact)]);
+    expect(e!.change).toBe(exact);
+    for (const lossy of [{ a: undefined }, { at: new Date(0) }, { n: -0 }, { n: Number.NaN }, [1, undefined], { m: new Map([[1, 2]]) }, { f: () => 1 }]) {
+      const [l] = chain([input(1, lossy)]);
+      expect(l!.change).not.toBe(lossy);
+      expect(l!.change).toStrictEqual(JSON.parse(JSON.stringify(lossy)));
+      expect(hashEvent(l!)).toBe(l!.hash);
+    }
+  });
+
   it('survives a JSON round trip (undefined members are normalised away)', () => {
     const events = chain([input(1, { a: undefined, b: [1, undefined] }), input(2, undefined)]);
     expect(verifyChain(JSON.parse(JSON.stringify(events)) as AuditEvent[]).ok).toBe(true);

@@ -99,7 +99,8 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
       at,
     };
     tx.put('deployments', record);
-    audit(tx, actor, 'deployment.record', `deployments/${record.id}`, { record, reasons: decision.reasons }, at);
+    // a copy of the reasons sized to them (the decision's array was grown by push: 19 slots)
+    audit(tx, actor, 'deployment.record', `deployments/${record.id}`, { record, reasons: decision.reasons.slice() }, at);
     if (item && decision.outcome !== 'deny' && infra.advanceWorkflowOnDeploy) {
       const current = await tx.get('items', item.id);
       const template = current ? await templateById(tx, current.workflow.templateId) : undefined;

@@ -366,9 +366,11 @@ export class StoreState {
 
   appendAudit(event: AuditEvent): void {
     this.audit.push(event);
-    let list = this.auditBySubject.get(event.subject);
-    if (!list) this.auditBySubject.set(event.subject, (list = []));
-    list.push(event);
+    const list = this.auditBySubject.get(event.subject);
+    // most subjects have one event (each deployment's): a literal holds it in one slot, a push
+    // onto [] would reserve 17
+    if (list) list.push(event);
+    else this.auditBySubject.set(event.subject, [event]);
   }
 
   lastAudit(): AuditEvent | undefined {
