@@ -21,6 +21,7 @@ import { updateStep, advanceToProduction } from '../workflow/steps.js';
 import { isAssignedFeedback, isFinalApprover } from '../principal/assignees.js';
 import { isResetDue } from '../signoff/schedule.js';
 import { decide as pureDecide } from '../decision/decide.js';
+import { itemApproval } from '../decision/approval.js';
 import { matchItem, type MatchResult } from '../decision/match.js';
 import { formatItemRef, parseItemRef } from '../refs/item-ref.js';
 import { itemDigestKeys } from '../refs/artifact.js';
@@ -89,4 +90,18 @@ export async function matchRequest(request: DecisionRequest, store: StoreReader)
 
 export function decide(infra: Infrastructure, item: Item | undefined, request: DecisionRequest, ctx: DecideContext): Decision {
   return pureDecide(infra, item, request, ctx);
+}
+
+/** Whether the item's mandatory sign-offs are approved (cached per sign-off state, see itemApproval). */
+export function signedOff(item: Item, mandatorySteps: readonly string[] | undefined): boolean {
+  return itemApproval(item, mandatorySteps).approved;
+}
+
+const mandatoryByTemplate = new WeakMap<WorkflowTemplate, readonly string[]>();
+
+/** The ids of a template's steps whose sign-off is mandatory; one array per template object (records are immutable). */
+export function mandatorySignoffSteps(t: WorkflowTemplate): readonly string[] {
+  let steps = mandatoryByTemplate.get(t);
+  if (steps === undefined) mandatoryByTemplate.set(t, (steps = t.steps.filter((st) => st.signoff?.mandatory).map((st) => st.id)));
+  return steps;
 }

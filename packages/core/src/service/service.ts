@@ -885,13 +885,14 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
       const item = matched.item;
       let itemRef: string | undefined;
       let approvers: string[] | undefined;
-      let mandatorySignoffSteps: string[] | undefined;
+      let mandatorySignoffSteps: readonly string[] | undefined;
       if (item) {
         const p = await store.get('projects', item.projectId);
         itemRef = domain.formatRef(p?.key ?? item.projectId, item.name, item.version);
-        if (p) approvers = await Promise.all(p.reviewers.finalApprovers.map((a) => describeAssignee(store, a)));
         const template = await templateById(store, item.workflow.templateId);
-        if (template) mandatorySignoffSteps = template.steps.filter((st) => st.signoff?.mandatory).map((st) => st.id);
+        if (template) mandatorySignoffSteps = domain.mandatorySignoffSteps(template);
+        // Who can approve is said only about an item not signed off: not looked up for the others.
+        if (p && !domain.signedOff(item, mandatorySignoffSteps)) approvers = await Promise.all(p.reviewers.finalApprovers.map((a) => describeAssignee(store, a)));
       }
       const decision = domain.decide(infra.value, item, request, {
         now: at,
