@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const TOKEN = /^sk_([a-z0-9]{6,32})_([A-Za-z0-9_-]{16,256})$/;
 
@@ -11,7 +11,7 @@ export interface ApiKeyMaterial {
   secretHash: string;
 }
 
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string): string => hash('sha256', s, 'hex');
 
 export function hashApiKeySecret(secret: string): string {
   return `sha256$${sha256(secret)}`;
@@ -48,6 +48,6 @@ export function apiKeyFromToken(token: string): ApiKeyMaterial | undefined {
 export function verifyApiKeySecret(secret: string, secretHash: string): boolean {
   if (!secretHash.startsWith('sha256$')) return false;
   const expected = Buffer.from(secretHash.slice(7), 'hex');
-  const actual = createHash('sha256').update(secret).digest();
+  const actual = hash('sha256', secret, 'buffer');
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }

