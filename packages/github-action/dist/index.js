@@ -42838,6 +42838,7 @@ var ItemIdOrRef = external_exports.string().min(1).max(MAX_REF).refine((s) => is
 
 // ../core/src/store/engine.ts
 import { AsyncLocalStorage } from "node:async_hooks";
+var STRING_SEED = Math.imul(2166136261 ^ 115, 16777619);
 var AuditEventInputCheck = AuditEvent.pick({ at: true, actor: true, actorKind: true, action: true, subject: true });
 function nestedTransactionGuard(nodeVersion = process.versions.node, env = process.env, execArgv = process.execArgv) {
   if (env.SIGNOFF_STORE_GUARD === "1") return true;
