@@ -236,6 +236,28 @@ function firstOf(ids: Ids | undefined): string | undefined {
  */
 const refKey = (projectId: string, name: string, version: string) => [projectId, name, version].join('\u0000');
 
+/**
+ * The keys that at most one record of a collection may hold (project key, item ref, username, API
+ * key prefix): which committed index holds them, the key of a record, and how a clash names it.
+ * The load check, a transaction's check and lookups, and the indexes all read this one table.
+ */
+interface UniqueKey {
+  index(state: StoreState): Map<string, string>;
+  of(r: AnyRecord): string;
+  describe(r: AnyRecord): string;
+}
+const asItem = (r: AnyRecord) => r as unknown as Item;
+const UNIQUE_KEYS: Partial<Record<CollectionName, UniqueKey>> = {
+  projects: { index: (s) => s.projectIdByKey, of: (r) => (r as unknown as Project).key, describe: (r) => `project key "${(r as unknown as Project).key}"` },
+  items: {
+    index: (s) => s.itemIdByRef,
+    of: (r) => refKey(asItem(r).projectId, asItem(r).name, asItem(r).version),
+    describe: (r) => `item ${asItem(r).name}@${asItem(r).version} in project ${asItem(r).projectId}`,
+  },
+  users: { index: (s) => s.userIdByUsername, of: (r) => (r as unknown as User).username, describe: (r) => `username "${(r as unknown as User).username}"` },
+  apiKeys: { index: (s) => s.apiKeyIdByPrefix, of: (r) => (r as unknown as ApiKey).prefix, describe: (r) => `API key prefix "${(r as unknown as ApiKey).prefix}"` },
+};
+
 // Built once: zod compiles a schema on first use, so a `pick` per call costs more than the check.
 const AuditEventInputCheck = AuditEvent.pick({ at: true, actor: true, actorKind: true, action: true, subject: true });
 
@@ -322,23 +344,10 @@ export class StoreState {
 
   /** Describes a clash of a record's unique key with another committed record, if any. */
   uniqueClash(collection: CollectionName, r: AnyRecord): string | undefined {
-    let other: string | undefined;
-    let what = '';
-    if (collection === 'projects') {
-      what = `project key "${(r as unknown as Project).key}"`;
-      other = this.projectIdByKey.get((r as unknown as Project).key);
-    } else if (collection === 'items') {
-      const i = r as unknown as Item;
-      what = `item ${i.name}@${i.version} of project ${i.projectId}`;
-      other = this.itemIdByRef.get(refKey(i.projectId, i.name, i.version));
-    } else if (collection === 'users') {
-      what = `username "${(r as unknown as User).username}"`;
-      other = this.userIdByUsername.get((r as unknown as User).username);
-    } else if (collection === 'apiKeys') {
-      what = `API key prefix "${(r as unknown as ApiKey).prefix}"`;
-      other = this.apiKeyIdByPrefix.get((r as unknown as ApiKey).prefix);
-    }
-    return other !== undefined && other !== r.id ? `${what} is already used by ${collection}/${other}` : undefined;
+    const unique = UNIQUE_KEYS[collection];
+    if (!unique) return undefined;
+    const other = unique.index(this).get(unique.of(r));
+    return other !== undefined && other !== r.id ? `${unique.describe(r)} is already used by ${collection}/${other}` : undefined;
   }
 
   /** Applies validated, frozen records and removals (the commit of a transaction). */
@@ -386,37 +395,26 @@ export class StoreState {
   }
 
   private index(collection: CollectionName, r: AnyRecord): void {
-    if (collection === 'projects') {
-      this.projectIdByKey.set((r as unknown as Project).key, r.id);
-    } else if (collection === 'items') {
-      const item = r as unknown as Item;
-      this.itemIdByRef.set(refKey(item.projectId, item.name, item.version), item.id);
-      for (const d of item.digests) addId(this.itemIdsByDigest, d, item.id);
+    const unique = UNIQUE_KEYS[collection];
+    if (unique) unique.index(this).set(unique.of(r), r.id);
+    if (collection === 'items') {
+      for (const d of asItem(r).digests) addId(this.itemIdsByDigest, d, r.id);
     } else if (collection === 'infrastructures') {
       for (const ns of (r as unknown as Infrastructure).namespaces) addId(this.infraIdsByNamespace, ns, r.id);
-    } else if (collection === 'users') {
-      this.userIdByUsername.set((r as unknown as User).username, r.id);
-    } else if (collection === 'apiKeys') {
-      this.apiKeyIdByPrefix.set((r as unknown as ApiKey).prefix, r.id);
     }
   }
 
   private unindex(collection: CollectionName, r: AnyRecord): void {
-    const dropIf = (m: Map<string, string>, key: string) => {
-      if (m.get(key) === r.id) m.delete(key);
-    };
-    if (collection === 'projects') {
-      dropIf(this.projectIdByKey, (r as unknown as Project).key);
-    } else if (collection === 'items') {
-      const item = r as unknown as Item;
-      dropIf(this.itemIdByRef, refKey(item.projectId, item.name, item.version));
-      for (const d of item.digests) removeId(this.itemIdsByDigest, d, item.id);
+    const unique = UNIQUE_KEYS[collection];
+    if (unique) {
+      const index = unique.index(this);
+      const key = unique.of(r);
+      if (index.get(key) === r.id) index.delete(key);
+    }
+    if (collection === 'items') {
+      for (const d of asItem(r).digests) removeId(this.itemIdsByDigest, d, r.id);
     } else if (collection === 'infrastructures') {
       for (const ns of (r as unknown as Infrastructure).namespaces) removeId(this.infraIdsByNamespace, ns, r.id);
-    } else if (collection === 'users') {
-      dropIf(this.userIdByUsername, (r as unknown as User).username);
-    } else if (collection === 'apiKeys') {
-      dropIf(this.apiKeyIdByPrefix, (r as unknown as ApiKey).prefix);
     }
   }
 }
@@ -528,12 +526,14 @@ class Transaction implements StoreTx {
   }
 
   /** Resolves a unique index: the committed hit unless overwritten here, else a match among this transaction's writes. */
-  private unique(collection: CollectionName, committedId: string | undefined, key: string, matches: (r: AnyRecord) => boolean): AnyRecord | undefined {
+  private unique(collection: CollectionName, key: string): AnyRecord | undefined {
+    const spec = UNIQUE_KEYS[collection]!;
+    const committedId = spec.index(this.state).get(key);
     const o = this.overlay(collection);
     if (committedId !== undefined) {
       if (!o?.has(committedId)) return this.state.table(collection).get(committedId);
       const mine = o.get(committedId);
-      if (mine && matches(mine)) return mine;
+      if (mine && spec.of(mine) === key) return mine;
     }
     // This transaction's own write holding the key (an entry is stale once its id was written
     // again; a current one was stored under this very key, so it matches).
@@ -574,20 +574,13 @@ class Transaction implements StoreTx {
   }
 
   projectByKey(key: string): Promise<Project | undefined> {
-    return Promise.resolve(
-      this.unique('projects', this.state.projectIdByKey.get(key), key, (r) => (r as unknown as Project).key === key) as Project | undefined,
-    );
+    return Promise.resolve(this.unique('projects', key) as Project | undefined);
   }
 
   async itemByRef(projectKey: string, name: string, version: string): Promise<Item | undefined> {
     const project = await this.projectByKey(projectKey);
     if (!project) return undefined;
-    const matches = (r: AnyRecord) => {
-      const i = r as unknown as Item;
-      return i.projectId === project.id && i.name === name && i.version === version;
-    };
-    const ref = refKey(project.id, name, version);
-    return this.unique('items', this.state.itemIdByRef.get(ref), ref, matches) as Item | undefined;
+    return this.unique('items', refKey(project.id, name, version)) as Item | undefined;
   }
 
   itemsByDigest(key: string): Promise<Item[]> {
@@ -613,15 +606,11 @@ class Transaction implements StoreTx {
   }
 
   userByUsername(username: string): Promise<User | undefined> {
-    return Promise.resolve(
-      this.unique('users', this.state.userIdByUsername.get(username), username, (r) => (r as unknown as User).username === username) as User | undefined,
-    );
+    return Promise.resolve(this.unique('users', username) as User | undefined);
   }
 
   apiKeyByPrefix(prefix: string): Promise<ApiKey | undefined> {
-    return Promise.resolve(
-      this.unique('apiKeys', this.state.apiKeyIdByPrefix.get(prefix), prefix, (r) => (r as unknown as ApiKey).prefix === prefix) as ApiKey | undefined,
-    );
+    return Promise.resolve(this.unique('apiKeys', prefix) as ApiKey | undefined);
   }
 
   /** Committed audit events only: this transaction's own events get their seq at commit. */
@@ -653,35 +642,14 @@ class Transaction implements StoreTx {
    * the record's unique key, if its collection has one.
    */
   private checkUnique(collection: CollectionName, rec: AnyRecord): string | undefined {
-    let clash: AnyRecord | undefined;
-    let what = '';
-    let unique: string | undefined;
-    if (collection === 'projects') {
-      const key = (unique = (rec as unknown as Project).key);
-      clash = this.unique('projects', this.state.projectIdByKey.get(key), key, (r) => (r as unknown as Project).key === key);
-      what = `project key "${key}"`;
-    } else if (collection === 'items') {
-      const i = rec as unknown as Item;
-      const matches = (r: AnyRecord) => {
-        const o = r as unknown as Item;
-        return o.projectId === i.projectId && o.name === i.name && o.version === i.version;
-      };
-      unique = refKey(i.projectId, i.name, i.version);
-      clash = this.unique('items', this.state.itemIdByRef.get(unique), unique, matches);
-      what = `item ${i.name}@${i.version} in project ${i.projectId}`;
-    } else if (collection === 'users') {
-      const u = (unique = (rec as unknown as User).username);
-      clash = this.unique('users', this.state.userIdByUsername.get(u), u, (r) => (r as unknown as User).username === u);
-      what = `username "${u}"`;
-    } else if (collection === 'apiKeys') {
-      const p = (unique = (rec as unknown as ApiKey).prefix);
-      clash = this.unique('apiKeys', this.state.apiKeyIdByPrefix.get(p), p, (r) => (r as unknown as ApiKey).prefix === p);
-      what = `API key prefix "${p}"`;
-    }
+    const spec = UNIQUE_KEYS[collection];
+    if (!spec) return undefined;
+    const key = spec.of(rec);
+    const clash = this.unique(collection, key);
     if (clash && clash.id !== rec.id) {
-      this.fail({ code: ErrorCode.CONFLICT, message: `${what} is already used by ${collection}/${clash.id}` });
+      this.fail({ code: ErrorCode.CONFLICT, message: `${spec.describe(rec)} is already used by ${collection}/${clash.id}` });
     }
-    return unique;
+    return key;
   }
 
   remove(collection: CollectionName, id: string): void {
