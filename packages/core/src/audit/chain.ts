@@ -108,17 +108,18 @@ function hashCanonical(prevHash: string, canonical: string): string {
 
 /**
  * Builds the next event of a chain: seq = previous seq + 1 (1 for the first),
- * prevHash = previous hash (genesis for the first), and the hash. `change` is normalised
- * through JSON so that the stored event hashes the same after a round trip.
+ * prevHash = previous hash (genesis for the first), and the hash. `change` is kept as given
+ * when JSON keeps it exactly, else normalised through JSON, so that the stored event hashes the
+ * same after a round trip.
  */
 export function chainEvent(input: AuditEventInput, prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined): AuditEvent {
-  // The change's canonical text is computed once: parsed, it is the stored copy (keys sorted,
-  // the JSON round trip's normalisation), and it stands for the change in the event's canonical
-  // text (canonical JSON is idempotent through JSON.parse). Same hash as hashEvent(body), tested.
+  // The change's canonical text is computed once and stands for the change in the event's
+  // canonical text (same hash as hashEvent of the returned event, tested). The stored change is
+  // the input itself when JSON keeps it exactly (the store freezes it; a round trip would be a
+  // second copy of every string of the record it describes), else that text parsed: the JSON
+  // round trip's normalisation, so the stored event hashes the same after one.
   lossy = false;
   const changeText = input.change === undefined ? 'null' : canonicalValue(input.change);
-  // A change that JSON keeps exactly is stored as it is (the store freezes it): its JSON round
-  // trip would be a second copy of every string of the record it describes.
   const change: unknown = lossy || input.change === undefined ? JSON.parse(changeText) : input.change;
   const seq = prev ? prev.seq + 1 : 1;
   const prevHash = prev ? prev.hash : GENESIS_HASH;
