@@ -409,6 +409,12 @@ describe('decisions and deployments', () => {
     expect(rb).toMatchObject({ infrastructureId: 'production', outcome: 'deny', signoffStatus: 'Unmatched', target: { uid: 'u-2' } });
     const events = (await w.store.audit()).filter((e) => e.action === 'deployment.record');
     expect(events.map((e) => e.subject)).toEqual([`deployments/${direct.deploymentId!}`, ...deploymentIds.map((id) => `deployments/${id}`)]);
+    // each event's change holds the record as stored (one copy of it in memory, not two) and the reasons
+    for (const [i, id] of deploymentIds.entries()) {
+      const change = events[i + 1]!.change as { record: unknown; reasons: string[] };
+      expect(change.record).toBe(await w.store.get('deployments', id));
+      expect(change.reasons).toEqual([a, b][i]!.decision.reasons);
+    }
     expect((await w.store.verifyAudit()).ok).toBe(true);
   });
 

@@ -3,7 +3,7 @@ import type { Principal, User, Group, ApiKey, Assignee } from '../schemas/princi
 import type { Project } from '../schemas/project.js';
 import type { Item, Model, Artifacts } from '../schemas/item.js';
 import type { Infrastructure } from '../schemas/infrastructure.js';
-import type { Decision, DeploymentRecord, DecisionRequest } from '../decision/schema.js';
+import type { Decision, DeploymentRecord, DeploymentTarget, DecisionRequest } from '../decision/schema.js';
 import type { AuditEventInput } from '../audit/schema.js';
 import type { StepDefinition, WorkflowTemplate, FeedbackGroupDefinition } from '../workflow/schema.js';
 import { SignoffAction, type TransitionContext } from '../signoff/actions.js';
@@ -14,6 +14,7 @@ import * as s from '../api/schemas.js';
 import { Id } from '../schemas/common.js';
 import { validate } from './validate.js';
 import { randomId, type IdGenerator } from './ids.js';
+import { sharedIfText, sharedText } from '../refs/shared-text.js';
 import {
   READ_SCOPES,
   isOwner,
@@ -54,6 +55,13 @@ const stripUser = (u: User): User => {
   return rest;
 };
 
+/** A deployment target whose names are the shared copies (see sharedText); ids unique to one deployment (uid, run, commit) as they are. */
+function sharedTarget(target: DeploymentTarget): DeploymentTarget {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(target)) out[k] = k === 'uid' || k === 'runId' || k === 'sha' ? v : sharedIfText(v);
+  return out as DeploymentTarget;
+}
+
 const actorAudit = (actor: Principal): Pick<AuditEventInput, 'actor' | 'actorKind'> => ({ actor: actor.id, actorKind: actor.kind });
 
 export function createGovernanceService(deps: GovernanceServiceDeps): GovernanceServiceInternals {
@@ -84,23 +92,27 @@ export function createGovernanceService(deps: GovernanceServiceDeps): Governance
     const at = decision.decidedAt;
     const item = decision.item;
     const itemRef = item?.ref ?? body.item;
+    // The texts a record repeats from earlier ones are kept once (see sharedText): the
+    // artifacts as the decision remembers them, the target's names, the item reference.
+    const artifacts = body.artifacts ?? [];
     const record: DeploymentRecord = {
       id: newId('dep'),
       ...(item ? { itemId: item.id } : {}),
-      ...(itemRef !== undefined ? { itemRef } : {}),
+      ...(itemRef !== undefined ? { itemRef: sharedText(itemRef) } : {}),
       infrastructureId: decision.infrastructureId,
-      target: body.target ?? { kind: 'other', description: 'not given' },
+      target: body.target ? sharedTarget(body.target) : { kind: 'other', description: 'not given' },
       outcome: decision.outcome,
       policy: decision.policy,
       signoffStatus: decision.signoffStatus,
       ...(body.confirmation && decision.confirmed ? { confirmation: body.confirmation } : {}),
-      artifacts: body.artifacts ?? [],
+      artifacts: artifacts.map((a, i) => (decision.artifacts[i]?.artifact === a ? decision.artifacts[i].artifact : sharedText(a))),
       actor: actor.id,
       at,
     };
-    tx.put('deployments', record);
-    // a copy of the reasons sized to them (the decision's array was grown by push: 19 slots)
-    audit(tx, actor, 'deployment.record', `deployments/${record.id}`, { record, reasons: decision.reasons.slice() }, at);
+    // The event refers to the record as stored (validated, frozen): one copy of it, not two. The
+    // reasons are a copy sized to them (the decision's array was grown by push: 19 slots).
+    const stored = tx.put('deployments', record);
+    audit(tx, actor, 'deployment.record', `deployments/${record.id}`, { record: stored, reasons: decision.reasons.map(sharedText) }, at);
     if (item && decision.outcome !== 'deny' && infra.advanceWorkflowOnDeploy) {
       const current = await tx.get('items', item.id);
       const template = current ? await templateById(tx, current.workflow.templateId) : undefined;

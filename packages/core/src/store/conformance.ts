@@ -149,6 +149,20 @@ export function describeStoreConformance(
         expect((await store.get('items', 'itm_1'))?.importance).toBe('High');
       });
 
+      it('put returns the record as stored: validated, defaulted, frozen, what reads give', async () => {
+        const store = await fresh();
+        const { description: _d, ...noDescription } = testItem(1);
+        let returned: Entity<'items'> | undefined;
+        await store.transaction((tx) => {
+          returned = tx.put('items', { ...noDescription, extra: 'dropped' } as unknown as Entity<'items'>);
+          return ok(null);
+        });
+        expect(returned?.description).toBe('');
+        expect(returned && 'extra' in returned).toBe(false);
+        expect(Object.isFrozen(returned)).toBe(true);
+        expect(await store.get('items', 'itm_1')).toEqual(returned);
+      });
+
       it('removing a missing record is a no-op', async () => {
         const store = await fresh();
         const r = await store.transaction((tx) => {

@@ -624,7 +624,7 @@ class Transaction implements StoreTx {
     throw new TxValidationFault(error);
   }
 
-  put<C extends CollectionName>(collection: C, record: Entity<C>): void {
+  put<C extends CollectionName>(collection: C, record: Entity<C>): Entity<C> {
     this.assertOpen();
     const v = validateRecord(collection, record);
     if (!v.ok) this.fail(v.error);
@@ -635,6 +635,7 @@ class Transaction implements StoreTx {
     o.set(rec.id, rec);
     // Indexed, so a transaction writing n records checks each against the others in O(1), not O(n).
     if (key !== undefined) this.pendingKeys.set(`${collection}\u0000${key}`, rec);
+    return rec as unknown as Entity<C>;
   }
 
   /**

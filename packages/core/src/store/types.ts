@@ -41,7 +41,12 @@ export interface StoreReader {
 
 /** Writes inside a transaction: visible to the transaction's own reads, committed together. */
 export interface StoreTx extends StoreReader {
-  put<C extends CollectionName>(collection: C, record: Entity<C>): void;
+  /**
+   * Writes `record` (validated first) and returns it as stored: validated, defaulted, frozen, and
+   * possibly sharing equal parts with other records. Refer to what it returns, not to the input,
+   * when the same record goes elsewhere too (an audit event's change): one copy instead of two.
+   */
+  put<C extends CollectionName>(collection: C, record: Entity<C>): Entity<C>;
   remove(collection: CollectionName, id: string): void;
   /** Appends an audit event; seq, prevHash and hash are assigned at commit. */
   appendAudit(event: AuditEventInput): void;
