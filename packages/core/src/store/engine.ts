@@ -57,8 +57,10 @@ export function deepFreeze<T>(value: T): T {
  * Nodes are hashed bottom-up (32-bit FNV-1a over keys, primitives and the children's hashes) and
  * compared shallowly within a hash bucket (their children are already shared, so identity
  * decides). A node holding a child seen for the first time cannot equal a known node: it is
- * neither looked up nor kept, so the unique parts of a record cost no table entry beyond their
- * leaves.
+ * neither looked up nor kept, so the unique parts of a record cost no table entry. A string is
+ * seen for the first time when no earlier record held it (a bitmap of string hashes; a false
+ * "seen" costs one table entry): the arrays of an item's own images and digests are not kept (at
+ * 100k items they were 300k entries, a 14 MiB table for nothing shared).
  */
 export class Interner {
   /**
@@ -97,10 +99,44 @@ export class Interner {
     return s;
   }
 
+  /**
+   * Hashes of the strings earlier records held, one bit each (see `seenString`). Starts small (a
+   * store per test) and is replaced by one four times larger, empty, when an eighth of its bits
+   * are set: strings seen before then count as new once more, which only delays their sharing.
+   */
+  private seen = new Int32Array(1 << 11);
+  private seenCount = 0;
+  /** Hashes of the strings of the record being walked: marked seen when its walk ends. */
+  private readonly walked: number[] = [];
+
+  private seenString(h: number): boolean {
+    const bit = h & (this.seen.length * 32 - 1);
+    return (this.seen[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+  }
+
+  private markWalked(): void {
+    for (const h of this.walked) {
+      const bit = h & (this.seen.length * 32 - 1);
+      const word = bit >>> 5;
+      const mask = 1 << (bit & 31);
+      if ((this.seen[word]! & mask) !== 0) continue;
+      this.seen[word]! |= mask;
+      if (++this.seenCount > this.seen.length * 4 && this.seen.length < MAX_SEEN_WORDS) {
+        this.seen = new Int32Array(this.seen.length * 4);
+        this.seenCount = 0;
+      }
+    }
+    this.walked.length = 0;
+  }
+
   /** A frozen copy of `record` whose sub-objects are shared with earlier records where equal. */
   record<T extends object>(record: T): T {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) out[k] = this.node(v);
+    try {
+      for (const [k, v] of Object.entries(record)) out[k] = this.node(v);
+    } finally {
+      this.markWalked();
+    }
     return Object.freeze(out) as T;
   }
 
@@ -137,8 +173,10 @@ export class Interner {
    */
   private node(v: unknown): unknown {
     if (typeof v === 'string') {
-      this.known = true;
-      this.hash = mix(STRING_SEED, v);
+      const h = mix(STRING_SEED, v);
+      this.known = this.seenString(h);
+      this.hash = h;
+      this.walked.push(h);
       return this.string(v);
     }
     if (v === null || typeof v !== 'object') {
@@ -174,6 +212,9 @@ export class Interner {
     return value;
   }
 }
+
+/** The largest seen-strings bitmap: 2^23 bits (1 MiB), an eighth full at a million strings. */
+const MAX_SEEN_WORDS = 1 << 18;
 
 const STRING_SEED = Math.imul(0x811c9dc5 ^ 0x73, 0x01000193); // FNV-1a of "s"
 

@@ -49,6 +49,8 @@ describe('createMemoryStore', () => {
   it('interns by structure: keys, order, types and nesting all count', () => {
     const interner = new Interner();
     const same = () => ({ p: 1, q: [1, '1', true, null] });
+    // strings count as known once an earlier record held them
+    interner.record({ id: 'w', s: '1' });
     const x = interner.record({ id: 'x', a: same(), b: [{ n: 1 }], c: same(), d: same() });
     // q was new at a, known at c; {p, q} is kept from c on and shared from d on
     expect(x.a).toEqual(x.d);
@@ -69,6 +71,7 @@ describe('createMemoryStore', () => {
   it('keeps apart nodes whose hashes collide', () => {
     // 'k5pwu' and 'kg5fa' have the same 32-bit hash, so ['k5pwu'] and ['kg5fa'] share a table slot
     const interner = new Interner();
+    interner.record({ id: '0', s: ['k5pwu', 'kg5fa'] });
     const first = interner.record({ id: '1', a: ['k5pwu'], b: ['kg5fa'] });
     const again = interner.record({ id: '2', a: ['kg5fa'], b: ['k5pwu'], c: ['k5pwu'] });
     expect(again.a).toBe(first.b);
@@ -76,6 +79,21 @@ describe('createMemoryStore', () => {
     expect(again.c).toBe(first.a);
     expect(again).toEqual({ id: '2', a: ['kg5fa'], b: ['k5pwu'], c: ['k5pwu'] });
     expect(interner.size()).toBe(2);
+  });
+
+  it('keeps no table entry for parts made of strings no earlier record held', () => {
+    const interner = new Interner();
+    // each item's own image and digests (twice: digests and approvedDigests), and a workflow they all share
+    const rs = Array.from({ length: 200 }, (_, n) =>
+      interner.record({ id: `i${n}`, images: [`img-${n}`], digests: [`sha-${n}`], signoff: { status: 'Approved', approvedDigests: [`sha-${n}`] }, workflow: { steps: ['a', 'b'] } }),
+    );
+    // the workflow's steps are kept from the second record on (their strings were new in the
+    // first), the workflow holding them from the third; nothing else is
+    expect(interner.size()).toBe(2);
+    expect(rs[199]!.workflow).toBe(rs[2]!.workflow);
+    expect(rs[1]!.workflow.steps).toBe(rs[2]!.workflow.steps);
+    expect(rs[0]!.workflow.steps).not.toBe(rs[1]!.workflow.steps);
+    expect(rs[7]).toEqual({ id: 'i7', images: ['img-7'], digests: ['sha-7'], signoff: { status: 'Approved', approvedDigests: ['sha-7'] }, workflow: { steps: ['a', 'b'] } });
   });
 
   it('refuses invalid initial data naming the field', () => {
