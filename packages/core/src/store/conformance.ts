@@ -531,6 +531,15 @@ export function describeStoreConformance(
         expect(await seqs({ subject: 'items/itm_1', reverse: true, limit: 1 })).toEqual([6]);
         expect(await seqs({ subjectPrefix: 'items/', afterSeq: 2, reverse: true })).toEqual([6, 4]);
         expect(await seqs({ subjectPrefix: 'items/', afterSeq: 1, limit: 2 })).toEqual([2, 4]);
+        // a subject with one event, and the same after its second
+        expect(await seqs({ subject: 'projects/prj_1' })).toEqual([3]);
+        expect(await seqs({ subject: 'projects/prj_1', afterSeq: 3 })).toEqual([]);
+        await store.transaction((tx) => {
+          tx.appendAudit(testAuditInput('projects/prj_1'));
+          return ok(1);
+        });
+        expect(await seqs({ subject: 'projects/prj_1' })).toEqual([3, 7]);
+        expect(await seqs({ subject: 'projects/prj_1', reverse: true })).toEqual([7, 3]);
       });
 
       it('audit events of a rolled-back transaction leave no trace and no seq gap', async () => {

@@ -68,7 +68,9 @@ export class Interner {
    * per-node hash cache: a parent's hash is computed from its children's in the same walk (a
    * `WeakMap` of hashes and one-element bucket arrays took 22 MiB of a 100k-item store).
    */
-  private readonly table = new Map<number, object | object[]>();
+  private readonly table: NodeTable = new Map();
+  /** Nodes of the record being walked that hold a new string: shared within it, dropped after it. */
+  private readonly local: NodeTable = new Map();
   /** Out-parameters of `node`, so that the walk allocates nothing but the nodes it keeps. */
   private known = false;
   private hash = 0;
@@ -127,6 +129,7 @@ export class Interner {
       }
     }
     this.walked.length = 0;
+    this.local.clear();
   }
 
   /** A frozen copy of `record` whose sub-objects are shared with earlier records where equal. */
@@ -143,29 +146,11 @@ export class Interner {
   /** How many distinct sub-objects are kept (tests). */
   size(): number {
     let n = 0;
-    for (const kept of this.table.values()) n += this.isBucket(kept) ? kept.length : 1;
+    for (const kept of this.table.values()) n += isBucket(kept) ? kept.length : 1;
     return n;
   }
 
-  /** Buckets are the only unfrozen arrays in the table (kept nodes are frozen). */
-  private isBucket(v: object): v is object[] {
-    return Array.isArray(v) && !Object.isFrozen(v);
-  }
 
-  private find(h: number, children: [string, unknown][], array: boolean): object | undefined {
-    const kept = this.table.get(h);
-    if (kept === undefined) return undefined;
-    if (!this.isBucket(kept)) return sameShallow(kept, children, array) ? kept : undefined;
-    for (const candidate of kept) if (sameShallow(candidate, children, array)) return candidate;
-    return undefined;
-  }
-
-  private keep(h: number, value: object): void {
-    const kept = this.table.get(h);
-    if (kept === undefined) this.table.set(h, value);
-    else if (this.isBucket(kept)) kept.push(value);
-    else this.table.set(h, [kept, value]);
-  }
 
   /**
    * The shared copy of `v`. Sets `this.known` (found in the table, or a primitive: a parent is
@@ -193,21 +178,20 @@ export class Interner {
       const value = this.node(c);
       children.push([k, value]);
       if (!this.known) allKnown = false;
-      else if (allKnown) {
-        if (!array) h = mix(h, k);
-        h = mixInt(h, this.hash);
-      }
+      if (!array) h = mix(h, k);
+      h = mixInt(h, this.hash);
     }
-    if (allKnown) {
-      const hit = this.find(h, children, array);
-      if (hit) {
-        this.known = true;
-        this.hash = h;
-        return hit;
-      }
+    this.hash = h;
+    // A node with a new string is shared within its own record only (an item's approved digests
+    // and its digests): a table of the walk, emptied after it.
+    const table = allKnown ? this.table : this.local;
+    const hit = find(table, h, children, array);
+    if (hit) {
+      this.known = allKnown;
+      return hit;
     }
     const value = Object.freeze(array ? children.map(([, c]) => c) : Object.fromEntries(children)) as object;
-    if (allKnown) this.keep(h, value);
+    keep(table, h, value);
     this.known = false;
     return value;
   }
@@ -215,6 +199,28 @@ export class Interner {
 
 /** The largest seen-strings bitmap: 2^23 bits (1 MiB), an eighth full at a million strings. */
 const MAX_SEEN_WORDS = 1 << 18;
+
+type NodeTable = Map<number, object | object[]>;
+
+/** Buckets are the only unfrozen arrays in a table (kept nodes are frozen). */
+function isBucket(v: object): v is object[] {
+  return Array.isArray(v) && !Object.isFrozen(v);
+}
+
+function find(table: NodeTable, h: number, children: [string, unknown][], array: boolean): object | undefined {
+  const kept = table.get(h);
+  if (kept === undefined) return undefined;
+  if (!isBucket(kept)) return sameShallow(kept, children, array) ? kept : undefined;
+  for (const candidate of kept) if (sameShallow(candidate, children, array)) return candidate;
+  return undefined;
+}
+
+function keep(table: NodeTable, h: number, value: object): void {
+  const kept = table.get(h);
+  if (kept === undefined) table.set(h, value);
+  else if (isBucket(kept)) kept.push(value);
+  else table.set(h, [kept, value]);
+}
 
 const STRING_SEED = Math.imul(0x811c9dc5 ^ 0x73, 0x01000193); // FNV-1a of "s"
 
@@ -323,7 +329,8 @@ export function validateRecord<C extends CollectionName>(
 export class StoreState {
   readonly records = new Map<CollectionName, Map<string, AnyRecord>>();
   readonly audit: AuditEvent[] = [];
-  readonly auditBySubject = new Map<string, AuditEvent[]>();
+  /** A subject's events: the event itself while it is the only one (each deployment's), else a list. */
+  readonly auditBySubject = new Map<string, AuditEvent | AuditEvent[]>();
   // secondary indexes (incremental)
   readonly projectIdByKey = new Map<string, string>();
   readonly itemIdByRef = new Map<string, string>();
@@ -416,11 +423,12 @@ export class StoreState {
 
   appendAudit(event: AuditEvent): void {
     this.audit.push(event);
-    const list = this.auditBySubject.get(event.subject);
-    // most subjects have one event (each deployment's): a literal holds it in one slot, a push
-    // onto [] would reserve 17
-    if (list) list.push(event);
-    else this.auditBySubject.set(event.subject, [event]);
+    const known = this.auditBySubject.get(event.subject);
+    // most subjects have one event (each deployment's): kept as it is, a list only from the second
+    // (a one-element list was 56 bytes more per recorded deployment)
+    if (known === undefined) this.auditBySubject.set(event.subject, event);
+    else if (Array.isArray(known)) known.push(event);
+    else this.auditBySubject.set(event.subject, [known, event]);
   }
 
   lastAudit(): AuditEvent | undefined {
@@ -472,8 +480,12 @@ function firstAfter(list: readonly AuditEvent[], afterSeq: number): number {
   return lo;
 }
 
+function eventsOf(known: AuditEvent | AuditEvent[] | undefined): readonly AuditEvent[] {
+  return known === undefined ? [] : Array.isArray(known) ? known : [known];
+}
+
 function queryAudit(state: StoreState, q: AuditQuery = {}): AuditEvent[] {
-  const source = q.subject !== undefined ? (state.auditBySubject.get(q.subject) ?? []) : state.audit;
+  const source = q.subject !== undefined ? eventsOf(state.auditBySubject.get(q.subject)) : state.audit;
   const start = q.afterSeq !== undefined ? firstAfter(source, q.afterSeq) : 0;
   const limit = q.limit !== undefined ? Math.max(0, Math.floor(q.limit)) : Infinity;
   const prefix = q.subjectPrefix;

@@ -81,7 +81,7 @@ describe('createMemoryStore', () => {
     expect(interner.size()).toBe(2);
   });
 
-  it('keeps no table entry for parts made of strings no earlier record held', () => {
+  it('keeps no table entry for parts made of strings no earlier record held, and shares them within their record', () => {
     const interner = new Interner();
     // each item's own image and digests (twice: digests and approvedDigests), and a workflow they all share
     const rs = Array.from({ length: 200 }, (_, n) =>
@@ -93,6 +93,9 @@ describe('createMemoryStore', () => {
     expect(rs[199]!.workflow).toBe(rs[2]!.workflow);
     expect(rs[1]!.workflow.steps).toBe(rs[2]!.workflow.steps);
     expect(rs[0]!.workflow.steps).not.toBe(rs[1]!.workflow.steps);
+    // within one record, equal parts are shared all the same (an item's digests and approved digests)
+    for (const r of [rs[0]!, rs[150]!]) expect(r.signoff.approvedDigests).toBe(r.digests);
+    expect(rs[150]!.digests).not.toBe(rs[149]!.digests);
     expect(rs[7]).toEqual({ id: 'i7', images: ['img-7'], digests: ['sha-7'], signoff: { status: 'Approved', approvedDigests: ['sha-7'] }, workflow: { steps: ['a', 'b'] } });
   });
 
