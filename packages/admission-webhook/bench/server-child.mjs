@@ -1,6 +1,7 @@
 // A server for webhook.bench.mjs, in its own process so that the load generator does not share its CPU.
 // argv: bare|webhook certFile keyFile items fixtureFile
 import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createServer } from 'node:https';
 import { pino } from 'pino';
 
@@ -8,6 +9,8 @@ const [mode, certFile, keyFile, itemCount, fixtureFile] = process.argv.slice(2);
 const send = (m) => process.send?.(m);
 process.on('message', (m) => {
   if (m === 'rss') send({ rss: process.memoryUsage().rss });
+  // where the RSS is: V8's heap spaces (committed and used) and the rest
+  if (m === 'mem') send({ rss: process.memoryUsage().rss, spaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, size: s.space_size, used: s.space_used_size })) });
   // CPU time of this process (user + system, µs): per request, it does not depend on what else the machine runs
   if (m === 'cpu') send({ cpu: process.cpuUsage() });
   if (m === 'exit') process.exit(0);

@@ -49,6 +49,7 @@ async function load(child, url, connections) {
 
 const rows = [];
 const results = {};
+let memoryAtEnd;
 for (const mode of ['bare', 'webhook']) {
   const { child, url, seeded, seedMs, seededRss, heapUsed } = await startChild(mode);
   if (mode === 'webhook') {
@@ -59,6 +60,7 @@ for (const mode of ['bare', 'webhook']) {
     const { rss } = await ask(child, 'rss');
     results[`${mode}/${c}`] = { ...r, rss };
   }
+  if (mode === 'webhook') memoryAtEnd = await ask(child, 'mem');
   child.send('exit');
 }
 for (const c of CONNECTIONS) {
@@ -69,6 +71,14 @@ for (const c of CONNECTIONS) {
   }
 }
 console.table(rows);
+{
+  const mib = (b) => Math.round(b / 1048576);
+  const spaces = memoryAtEnd.spaces.filter((sp) => sp.size > 0);
+  const heap = spaces.reduce((a, sp) => a + sp.size, 0);
+  console.log(
+    `webhook at the end: RSS ${mib(memoryAtEnd.rss)} MiB = V8 heap ${mib(heap)} MiB committed (${spaces.map((sp) => `${sp.name.replace(/_space$/, '')} ${mib(sp.used)}/${mib(sp.size)}`).join(', ')}; used/committed) + ${mib(memoryAtEnd.rss - heap)} MiB outside it (code, buffers, the runtime)`,
+  );
+}
 const h16 = results['webhook/16'];
 const checks = [
   [`ratio at 16 connections ≥ 0.6`, h16.rps / results['bare/16'].rps >= 0.6],
