@@ -42838,6 +42838,7 @@ var ItemIdOrRef = external_exports.string().min(1).max(MAX_REF).refine((s) => is
 
 // ../core/src/store/engine.ts
 import { AsyncLocalStorage } from "node:async_hooks";
+var MAX_SEEN_WORDS = 1 << 18;
 var STRING_SEED = Math.imul(2166136261 ^ 115, 16777619);
 var AuditEventInputCheck = AuditEvent.pick({ at: true, actor: true, actorKind: true, action: true, subject: true });
 function nestedTransactionGuard(nodeVersion = process.versions.node, env = process.env, execArgv = process.execArgv) {
@@ -42955,6 +42956,9 @@ var WorkflowStepUpdate = external_exports.object({
   /** Field values to set; `null` clears a value. Fields not named keep their value. */
   fields: external_exports.record(external_exports.string(), FieldValue).optional()
 }).strict();
+
+// ../core/src/refs/shared-text.ts
+var texts = new BoundedCache(16384, 1024);
 
 // ../core/src/service/authorize.ts
 var yes = ok(true);
