@@ -24450,11 +24450,11 @@ function mergeValues(a, b) {
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const bKeys = Object.keys(b);
-    const sharedKeys2 = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
+    const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
     const newObj = { ...a, ...b };
     if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
       delete newObj.__proto__;
-    for (const key of sharedKeys2) {
+    for (const key of sharedKeys) {
       if (key === "__proto__")
         continue;
       const sharedValue = mergeValues(a[key], b[key]);
@@ -41357,6 +41357,15 @@ var BoundedCache = class {
     this.old = EMPTY_TABLE;
   }
 };
+function sharedCopies(max, maxLength) {
+  const copies = new BoundedCache(max, maxLength);
+  return (s) => {
+    const known = copies.get(s);
+    if (known !== void 0) return known;
+    copies.set(s, s);
+    return s;
+  };
+}
 var MAX_CHAIN = 8;
 var MAX_PROBE = 32;
 var USED = 1073741824;
@@ -41654,13 +41663,7 @@ function recognise(raw) {
   if (tag !== void 0) artifact.tag = tag;
   return ok(artifact);
 }
-var sharedKeys = new BoundedCache(65536, 300);
-function sharedKey(s) {
-  const c = sharedKeys.get(s);
-  if (c !== void 0) return c;
-  sharedKeys.set(s, s);
-  return s;
-}
+var sharedKey = sharedCopies(65536, 300);
 var RECOGNISED_CACHE_SIZE = 32768;
 var recognised = new BoundedCache(RECOGNISED_CACHE_SIZE);
 function recogniseArtifact(raw) {
@@ -42958,7 +42961,7 @@ var WorkflowStepUpdate = external_exports.object({
 }).strict();
 
 // ../core/src/refs/shared-text.ts
-var texts = new BoundedCache(16384, 1024);
+var sharedText = sharedCopies(16384, 1024);
 
 // ../core/src/service/authorize.ts
 var yes = ok(true);

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../result.js';
 import type { Artifacts } from '../schemas/item.js';
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache, sharedCopies } from './bounded-cache.js';
 import { digestProblem, parseImageRef } from './image-ref.js';
 
 export const ArtifactKind = { image: 'image', uri: 'uri', digest: 'digest' } as const;
@@ -85,13 +85,7 @@ function recognise(raw: string): Result<Artifact> {
  * allocated elsewhere on the heap with its item record. A key evicted from here and seen again
  * gets a new copy: then the comparison reads the characters, as it would without this.
  */
-const sharedKeys = new BoundedCache<string>(65_536, 300);
-export function sharedKey(s: string): string {
-  const c = sharedKeys.get(s);
-  if (c !== undefined) return c;
-  sharedKeys.set(s, s);
-  return s;
-}
+export const sharedKey: (s: string) => string = sharedCopies(65_536, 300);
 
 /** An artifact string as the decision sees it: recognised (`parsed`), or why it is not (`problem`). */
 export interface RecognisedArtifact {

@@ -75,6 +75,21 @@ export class BoundedCache<V> {
   }
 }
 
+/**
+ * A function giving one shared copy of each string (bounded by a {@link BoundedCache} of `max`
+ * strings, none longer than `maxLength`): the first copy seen is kept and given back for every
+ * equal string after it, until evicted.
+ */
+export function sharedCopies(max: number, maxLength: number): (s: string) => string {
+  const copies = new BoundedCache<string>(max, maxLength);
+  return (s) => {
+    const known = copies.get(s);
+    if (known !== undefined) return known;
+    copies.set(s, s);
+    return s;
+  };
+}
+
 /** Entries that share one sample hash; keys beyond it are not remembered. */
 export const MAX_CHAIN = 8;
 /** Slots a lookup or an insert probes at most. */

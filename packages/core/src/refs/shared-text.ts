@@ -1,4 +1,4 @@
-import { BoundedCache } from './bounded-cache.js';
+import { sharedCopies } from './bounded-cache.js';
 
 /**
  * One copy of each text that recorded deployments repeat (bounded): a cluster records the same
@@ -8,14 +8,7 @@ import { BoundedCache } from './bounded-cache.js';
  * staying in the store for good (≈ 0.4 KiB per recorded admission of the webhook's bench).
  * A text evicted from here and seen again gets a new shared copy: nothing is lost but sharing.
  */
-const texts = new BoundedCache<string>(16_384, 1024);
-
-export function sharedText(s: string): string {
-  const known = texts.get(s);
-  if (known !== undefined) return known;
-  texts.set(s, s);
-  return s;
-}
+export const sharedText: (s: string) => string = sharedCopies(16_384, 1024);
 
 /** `sharedText` of `s` when it is a string, else `s` as it is. */
 export function sharedIfText<T>(s: T): T {
