@@ -124,7 +124,7 @@ export class Interner {
       if ((this.seen[word]! & mask) !== 0) continue;
       this.seen[word]! |= mask;
       if (++this.seenCount > this.seen.length * 4 && this.seen.length < MAX_SEEN_WORDS) {
-        this.seen = new Int32Array(this.seen.length * 4);
+        this.seen = new Int32Array(Math.min(this.seen.length * 4, MAX_SEEN_WORDS));
         this.seenCount = 0;
       }
     }
@@ -149,8 +149,6 @@ export class Interner {
     for (const kept of this.table.values()) n += isBucket(kept) ? kept.length : 1;
     return n;
   }
-
-
 
   /**
    * The shared copy of `v`. Sets `this.known` (found in the table, or a primitive: a parent is
