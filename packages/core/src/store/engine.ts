@@ -56,11 +56,12 @@ export function deepFreeze<T>(value: T): T {
  *
  * Nodes are hashed bottom-up (32-bit FNV-1a over keys, primitives and the children's hashes) and
  * compared shallowly within a hash bucket (their children are already shared, so identity
- * decides). A node holding a child seen for the first time cannot equal a known node: it is
- * neither looked up nor kept, so the unique parts of a record cost no table entry. A string is
- * seen for the first time when no earlier record held it (a bitmap of string hashes; a false
- * "seen" costs one table entry): the arrays of an item's own images and digests are not kept (at
- * 100k items they were 300k entries, a 14 MiB table for nothing shared).
+ * decides). A node holding a child seen for the first time cannot equal a node of an earlier
+ * record: it is neither looked up in nor added to the table, so the unique parts of a record cost
+ * no table entry; it is shared within its own record only, through a table of the walk dropped
+ * after it. A string is seen for the first time when no earlier record held it (a bitmap of
+ * string hashes; a false "seen" costs one table entry): the arrays of an item's own images and
+ * digests are not kept (at 100k items they were 300k entries, a 14 MiB table for nothing shared).
  */
 export class Interner {
   /**
@@ -108,7 +109,7 @@ export class Interner {
    */
   private seen = new Int32Array(1 << 11);
   private seenCount = 0;
-  /** Hashes of the strings of the record being walked: marked seen when its walk ends. */
+  /** Hashes of the strings of the record being walked: marked seen by `endRecord`. */
   private readonly walked: number[] = [];
 
   private seenString(h: number): boolean {
@@ -116,7 +117,8 @@ export class Interner {
     return (this.seen[bit >>> 5]! & (1 << (bit & 31))) !== 0;
   }
 
-  private markWalked(): void {
+  /** After a record's walk: its strings count as seen from the next record on; its walk table is dropped. */
+  private endRecord(): void {
     for (const h of this.walked) {
       const bit = h & (this.seen.length * 32 - 1);
       const word = bit >>> 5;
@@ -138,7 +140,7 @@ export class Interner {
     try {
       for (const [k, v] of Object.entries(record)) out[k] = this.node(v);
     } finally {
-      this.markWalked();
+      this.endRecord();
     }
     return Object.freeze(out) as T;
   }
@@ -151,8 +153,9 @@ export class Interner {
   }
 
   /**
-   * The shared copy of `v`. Sets `this.known` (found in the table, or a primitive: a parent is
-   * looked up only when all its object children were) and, when known, `this.hash`.
+   * The shared copy of `v`. Sets `this.known` (a string an earlier record held, a primitive, or a
+   * node found in the table: a parent is looked up in the table only when all its children are
+   * known, else in the walk's table) and `this.hash`.
    */
   private node(v: unknown): unknown {
     if (typeof v === 'string') {
